@@ -1,0 +1,78 @@
+//! Translation of the typed configuration into the web layer's settings.
+
+use castellan_web::WebSettings;
+
+use crate::config::Settings;
+
+/// The build hash recorded in the version history and reported by
+/// `admin/version/`: `CASTELLAN_BUILD_HASH` at compile time, else empty.
+pub const BUILD_HASH: &str = match option_env!("CASTELLAN_BUILD_HASH") {
+    Some(hash) => hash,
+    None => "",
+};
+
+/// The [`WebSettings`] for `settings`.
+#[must_use]
+pub fn web_settings(settings: &Settings) -> WebSettings {
+    let cache = &settings.cache;
+    let er = &settings.error_reporting;
+    WebSettings {
+        max_body_bytes: settings.web.max_body_bytes,
+        cookie_domain: settings.cookie_domain.clone(),
+        debug: settings.debug,
+        build_hash: BUILD_HASH.to_owned(),
+        cache_timeouts: [
+            seconds(cache.timeout),
+            seconds(cache.timeout_flows),
+            seconds(cache.timeout_policies),
+            seconds(cache.timeout_reputation),
+        ],
+        error_reporting: (
+            er.enabled,
+            er.sentry_dsn.clone().unwrap_or_default(),
+            er.environment.clone(),
+            er.send_pii,
+            er.sample_rate,
+        ),
+        trusted_proxies: settings
+            .listen
+            .trusted_proxy_cidrs
+            .iter()
+            .map(|net| (net.addr(), net.prefix()))
+            .collect(),
+    }
+}
+
+/// A configured number of seconds as the web layer's `i64`, saturating.
+fn seconds(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_translate() {
+        let settings = Settings::embedded_defaults().unwrap();
+        let web = web_settings(&settings);
+        assert_eq!(web.max_body_bytes, settings.web.max_body_bytes);
+        assert_eq!(web.cache_timeouts, [300, 300, 300, 300]);
+        assert_eq!(web.error_reporting.2, "customer");
+        assert_eq!(
+            web.trusted_proxies.len(),
+            settings.listen.trusted_proxy_cidrs.len()
+        );
+        assert!(
+            web.trusted_proxies
+                .contains(&("127.0.0.0".parse().unwrap(), 8))
+        );
+    }
+
+    #[test]
+    fn huge_cache_timeout_saturates() {
+        assert_eq!(seconds(u64::MAX), i64::MAX);
+        assert_eq!(seconds(5), 5);
+    }
+}

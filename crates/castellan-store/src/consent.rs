@@ -1,0 +1,67 @@
+//! User consent records.
+use castellan_core::consent::UserConsent;
+use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
+use uuid::Uuid;
+
+use crate::codec::{boolean, int, opt_time, opt_ts, text, uuid};
+use crate::list::{ListQuery, Page, Param};
+use crate::StoreError;
+
+const COLUMNS: &str = "id, user_id, application, permissions, expires, expiring";
+
+fn from_row(row: &AnyRow) -> Result<UserConsent, StoreError> {
+    Ok(UserConsent {
+        pk: int(row, "id")?,
+        user: int(row, "user_id")?,
+        application: uuid(row, "application")?,
+        permissions: text(row, "permissions")?,
+        expires: opt_time(row, "expires")?,
+        expiring: boolean(row, "expiring")?,
+    })
+}
+
+/// Records consent; returns its id.
+pub async fn create(conn: &mut AnyConnection, c: &UserConsent) -> Result<i64, StoreError> {
+    let row = sqlx::query(
+        "INSERT INTO consent_userconsent (user_id, application, permissions, expires, expiring) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(c.user)
+    .bind(c.application.to_string())
+    .bind(c.permissions.clone())
+    .bind(opt_ts(c.expires))
+    .bind(c.expiring)
+    .fetch_one(&mut *conn)
+    .await?;
+    int(&row, "id")
+}
+
+/// Loads a consent record.
+pub async fn get(conn: &mut AnyConnection, pk: i64) -> Result<Option<UserConsent>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM consent_userconsent WHERE id = $1");
+    sqlx::query(&sql).bind(pk).fetch_optional(&mut *conn).await?.as_ref().map(from_row).transpose()
+}
+
+/// Deletes a consent record.
+pub async fn delete(conn: &mut AnyConnection, pk: i64) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM consent_userconsent WHERE id = $1").bind(pk).execute(&mut *conn).await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Lists consent, optionally for one user and/or application.
+pub async fn list(
+    conn: &mut AnyConnection,
+    user: Option<i64>,
+    application: Option<Uuid>,
+    page: Page,
+) -> Result<(Vec<UserConsent>, i64), StoreError> {
+    let mut q = ListQuery::new("id ASC");
+    if let Some(u) = user {
+        q.eq("user_id", Param::Int(u));
+    }
+    if let Some(a) = application {
+        q.eq("application", Param::Text(a.to_string()));
+    }
+    let (rows, count) = q.fetch(conn, COLUMNS, "consent_userconsent", page).await?;
+    Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, count))
+}

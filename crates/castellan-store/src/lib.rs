@@ -1,0 +1,28 @@
+//! Storage for Castellan: one portable schema on SQLite and PostgreSQL through sqlx's `Any`
+//! driver, embedded forward-only migrations, and one repository module per model.
+//! Repository functions take a `&mut AnyConnection` so a caller can run several of them in one
+//! transaction (`Store::begin`) or on a pooled connection (`Store::conn`).
+
+pub mod applications;
+pub mod brands;
+pub mod certificates;
+pub mod codec;
+pub mod consent;
+pub mod error;
+pub mod events;
+pub mod flows;
+pub mod groups;
+pub mod list;
+pub mod migrate;
+pub mod pool;
+pub mod providers;
+pub mod sessions;
+pub mod settings;
+pub mod tokens;
+pub mod users;
+pub mod version_history;
+
+pub use error::StoreError;
+pub use list::{ListQuery, Page};
+pub use pool::{Backend, Store, StoreOptions};
+pub use sqlx::AnyConnection;

@@ -1,0 +1,114 @@
+//! Server-side sessions and authenticated-session records.
+use castellan_core::session::{AuthenticatedSession, Session};
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
+use uuid::Uuid;
+
+use crate::codec::{boolean, int, json, opt_int, opt_time, opt_ts, text, time, to_json, ts, uuid};
+use crate::list::{ListQuery, Page, Param};
+use crate::StoreError;
+
+/// Creates or replaces a session.
+pub async fn save(conn: &mut AnyConnection, s: &Session, now: DateTime<Utc>) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO core_session (session_key, user_id, data, expires, created) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (session_key) DO UPDATE SET user_id = $2, data = $3, expires = $4",
+    )
+    .bind(s.session_key.clone())
+    .bind(s.user)
+    .bind(to_json(&s.data))
+    .bind(ts(s.expires))
+    .bind(ts(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Loads a non-expired session.
+pub async fn get(conn: &mut AnyConnection, key: &str, now: DateTime<Utc>) -> Result<Option<Session>, StoreError> {
+    let row = sqlx::query("SELECT session_key, user_id, data, expires FROM core_session WHERE session_key = $1 AND expires > $2")
+        .bind(key.to_string())
+        .bind(ts(now))
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|r| {
+        Ok(Session {
+            session_key: text(&r, "session_key")?,
+            user: opt_int(&r, "user_id")?,
+            data: json(&r, "data")?,
+            expires: time(&r, "expires")?,
+        })
+    })
+    .transpose()
+}
+
+/// Deletes a session (and, by cascade, its authenticated-session record).
+pub async fn delete(conn: &mut AnyConnection, key: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM core_session WHERE session_key = $1").bind(key.to_string()).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Deletes every session of a user.
+pub async fn delete_for_user(conn: &mut AnyConnection, user: i64) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM core_session WHERE user_id = $1").bind(user).execute(&mut *conn).await?;
+    Ok(())
+}
+
+const AS_COLUMNS: &str = "uuid, session_key, user_id, last_ip, last_user_agent, last_used, expires, expiring";
+
+fn as_from_row(row: &AnyRow) -> Result<AuthenticatedSession, StoreError> {
+    Ok(AuthenticatedSession {
+        uuid: uuid(row, "uuid")?,
+        session_key: text(row, "session_key")?,
+        user: int(row, "user_id")?,
+        last_ip: text(row, "last_ip")?,
+        last_user_agent: text(row, "last_user_agent")?,
+        last_used: time(row, "last_used")?,
+        expires: opt_time(row, "expires")?,
+        expiring: boolean(row, "expiring")?,
+    })
+}
+
+/// Records an authenticated session.
+pub async fn create_authenticated(conn: &mut AnyConnection, a: &AuthenticatedSession) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO core_authenticatedsession (uuid, session_key, user_id, last_ip, last_user_agent, last_used, expires, expiring) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(a.uuid.to_string())
+    .bind(a.session_key.clone())
+    .bind(a.user)
+    .bind(a.last_ip.clone())
+    .bind(a.last_user_agent.clone())
+    .bind(ts(a.last_used))
+    .bind(opt_ts(a.expires))
+    .bind(a.expiring)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Loads an authenticated session.
+pub async fn get_authenticated(conn: &mut AnyConnection, id: Uuid) -> Result<Option<AuthenticatedSession>, StoreError> {
+    let sql = format!("SELECT {AS_COLUMNS} FROM core_authenticatedsession WHERE uuid = $1");
+    sqlx::query(&sql).bind(id.to_string()).fetch_optional(&mut *conn).await?.as_ref().map(as_from_row).transpose()
+}
+
+/// Lists authenticated sessions, optionally for one user.
+pub async fn list_authenticated(
+    conn: &mut AnyConnection,
+    user: Option<i64>,
+    search: Option<&str>,
+    page: Page,
+) -> Result<(Vec<AuthenticatedSession>, i64), StoreError> {
+    let mut q = ListQuery::new("last_used DESC");
+    if let Some(u) = user {
+        q.eq("user_id", Param::Int(u));
+    }
+    if let Some(s) = search {
+        q.search(&["last_ip", "last_user_agent"], s);
+    }
+    let (rows, count) = q.fetch(conn, AS_COLUMNS, "core_authenticatedsession", page).await?;
+    Ok((rows.iter().map(as_from_row).collect::<Result<_, _>>()?, count))
+}

@@ -1,0 +1,65 @@
+//! Writing audit events from API code paths, inside the caller's transaction.
+use castellan_core::event::{Event, cleanse};
+use castellan_core::user::User;
+use castellan_store::{AnyConnection, StoreError, events};
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::context::RequestContext;
+
+/// Default event retention (`event_retention`, `days=365`).
+pub const RETENTION_DAYS: i64 = 365;
+
+/// The user snapshot events carry.
+pub fn user_snapshot(user: Option<&User>) -> Value {
+    match user {
+        Some(u) => json!({"pk": u.pk, "username": u.username, "email": u.email}),
+        None => json!({"pk": null, "username": "AnonymousUser", "email": "", "is_anonymous": true}),
+    }
+}
+
+/// The `{app, model_name, pk, name}` reference to a model instance.
+pub fn model_ref(app: &str, model_name: &str, pk: impl ToString, name: &str) -> Value {
+    json!({"app": app, "model_name": model_name, "pk": pk.to_string(), "name": name})
+}
+
+/// Stores an event with the request's facts.
+pub async fn record(
+    conn: &mut AnyConnection,
+    now: DateTime<Utc>,
+    ctx: &RequestContext,
+    user: Option<&User>,
+    action: &str,
+    app: &str,
+    mut context: Value,
+) -> Result<(), StoreError> {
+    if let Value::Object(map) = &mut context {
+        map.insert("http_request".into(), ctx.http_request());
+    }
+    cleanse(&mut context);
+    let event = Event {
+        event_uuid: Uuid::new_v4(),
+        user: user_snapshot(user),
+        action: action.to_string(),
+        app: app.to_string(),
+        context,
+        client_ip: Some(ctx.client_ip.clone()),
+        created: now,
+        expires: now + Duration::days(RETENTION_DAYS),
+        brand: json!({}),
+    };
+    events::create(conn, &event).await
+}
+
+/// `model_created` / `model_updated` / `model_deleted` for a model instance.
+pub async fn model_event(
+    conn: &mut AnyConnection,
+    now: DateTime<Utc>,
+    ctx: &RequestContext,
+    user: &User,
+    action: &str,
+    model: Value,
+) -> Result<(), StoreError> {
+    record(conn, now, ctx, Some(user), action, "authentik.events.signals", json!({"model": model})).await
+}

@@ -1,0 +1,156 @@
+//! API authentication (spec §2.2): `Authorization: Bearer <api token>` or the session cookie,
+//! with CSRF checked on unsafe methods of cookie-authenticated requests. Secrets are compared in
+//! constant time; failures never say which part was wrong beyond authentik's messages.
+use axum::extract::FromRequestParts;
+use castellan_core::group;
+use castellan_core::token::TokenIntent;
+use castellan_core::user::User;
+use castellan_crypto::{hs256, token::constant_time_eq};
+use castellan_store::{groups, sessions, tokens, users};
+use http::request::Parts;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Session cookie name.
+pub const SESSION_COOKIE: &str = "authentik_session";
+/// CSRF cookie name.
+pub const CSRF_COOKIE: &str = "authentik_csrf";
+/// CSRF header echoing the cookie.
+pub const CSRF_HEADER: &str = "x-authentik-csrf";
+
+/// How the caller authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// An API token (Bearer).
+    Token,
+    /// The browser session with this key.
+    Session(String),
+}
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The user.
+    pub user: User,
+    /// Whether the user is a superuser (through their recursive groups).
+    pub is_superuser: bool,
+    /// How they authenticated.
+    pub method: AuthMethod,
+}
+
+/// A caller who must be a superuser (admin endpoints; RBAC arrives later: deny by default).
+#[derive(Debug, Clone)]
+pub struct Admin(pub Principal);
+
+fn forbidden(msg: &str) -> ApiError {
+    ApiError::Forbidden(msg.to_string())
+}
+
+/// Reads a cookie value from the `Cookie` headers.
+pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
+    parts.headers.get_all(http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|h| {
+        h.split(';').find_map(|pair| {
+            let (k, v) = pair.trim().split_once('=')?;
+            (k == name).then(|| v.to_string())
+        })
+    })
+}
+
+async fn superuser(state: &AppState, user: &User) -> Result<bool, ApiError> {
+    let mut conn = state.store.conn().await?;
+    let direct = users::direct_groups(&mut conn, &[user.pk]).await?.remove(&user.pk).unwrap_or_default();
+    if direct.is_empty() {
+        return Ok(false);
+    }
+    let all = groups::all(&mut conn).await?;
+    Ok(group::is_superuser(&direct, &all))
+}
+
+async fn by_token(state: &AppState, value: &str) -> Result<Principal, ApiError> {
+    let invalid = || forbidden("Token invalid/expired");
+    let mut conn = state.store.conn().await?;
+    let token = tokens::find_by_key(&mut conn, value).await?.ok_or_else(invalid)?;
+    if token.intent != TokenIntent::Api || token.is_expired(state.store.now()) {
+        return Err(invalid());
+    }
+    let user = users::get(&mut conn, token.user).await?.filter(|u| u.is_active).ok_or_else(invalid)?;
+    drop(conn);
+    let is_superuser = superuser(state, &user).await?;
+    Ok(Principal { user, is_superuser, method: AuthMethod::Token })
+}
+
+/// Resolves the session cookie to a session key, if the signature holds.
+pub fn session_key_from_cookie(state: &AppState, raw: &str) -> Option<String> {
+    let key = hs256::session_signing_key(&state.secret_key);
+    let claims = hs256::verify(raw, &key, state.store.now().timestamp()).ok()?;
+    claims.get("sid").and_then(|v| v.as_str()).map(str::to_string)
+}
+
+async fn by_session(state: &AppState, parts: &Parts, raw: &str) -> Result<Option<Principal>, ApiError> {
+    let Some(sid) = session_key_from_cookie(state, raw) else { return Ok(None) };
+    let mut conn = state.store.conn().await?;
+    let Some(session) = sessions::get(&mut conn, &sid, state.store.now()).await? else { return Ok(None) };
+    let Some(pk) = session.user else { return Ok(None) };
+    let Some(user) = users::get(&mut conn, pk).await?.filter(|u| u.is_active) else { return Ok(None) };
+    drop(conn);
+    if !parts.method.is_safe() {
+        let header = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let cookie = cookie(parts, CSRF_COOKIE).unwrap_or_default();
+        if header.is_empty() || cookie.is_empty() {
+            return Err(forbidden("CSRF Failed: CSRF token missing."));
+        }
+        if !constant_time_eq(header.as_bytes(), cookie.as_bytes()) {
+            return Err(forbidden("CSRF Failed: CSRF token incorrect."));
+        }
+    }
+    let is_superuser = superuser(state, &user).await?;
+    Ok(Some(Principal { user, is_superuser, method: AuthMethod::Session(sid) }))
+}
+
+/// Authenticates a request; `Ok(None)` when it carries no credentials at all.
+pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Option<Principal>, ApiError> {
+    if let Some(header) = parts.headers.get(http::header::AUTHORIZATION) {
+        let header = header.to_str().map_err(|_| forbidden("Malformed header"))?;
+        let (scheme, value) = header.split_once(' ').unwrap_or((header, ""));
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(forbidden("Unsupported authentication type"));
+        }
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(forbidden("Malformed header"));
+        }
+        return by_token(state, value).await.map(Some);
+    }
+    if let Some(raw) = cookie(parts, SESSION_COOKIE) {
+        return by_session(state, parts, &raw).await;
+    }
+    Ok(None)
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(p) = parts.extensions.get::<Principal>() {
+            return Ok(p.clone());
+        }
+        let principal = authenticate(state, parts)
+            .await?
+            .ok_or_else(|| forbidden("Authentication credentials were not provided."))?;
+        parts.extensions.insert(principal.clone());
+        Ok(principal)
+    }
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let principal = Principal::from_request_parts(parts, state).await?;
+        if !principal.is_superuser {
+            return Err(forbidden("You do not have permission to perform this action."));
+        }
+        Ok(Self(principal))
+    }
+}

@@ -1,0 +1,18 @@
+//! Castellan's HTTP surface: the `/api/v3` router, authentication, CSRF, errors, health checks.
+//! Handlers are thin: extract, call the store or a protocol function, map the result.
+
+pub mod api;
+pub mod audit;
+pub mod auth;
+pub mod body;
+pub mod context;
+pub mod error;
+pub mod fields;
+pub mod health;
+pub mod middleware;
+pub mod query;
+pub mod router;
+pub mod state;
+
+pub use router::router;
+pub use state::{AppState, WebSettings};

@@ -1,0 +1,67 @@
+//! The shared application state handed to every handler.
+use std::sync::Arc;
+use std::time::Instant;
+
+use castellan_store::Store;
+use uuid::Uuid;
+
+/// Settings the HTTP layer needs (typed; the server crate reads configuration).
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// Cookie `Domain` attribute.
+    pub cookie_domain: Option<String>,
+    /// Debug mode (more detail to superusers).
+    pub debug: bool,
+    /// Build hash reported by `admin/version/`.
+    pub build_hash: String,
+    /// Cache timeouts reported by `root/config/` (seconds).
+    pub cache_timeouts: [i64; 4],
+    /// Whether error reporting is enabled, and its environment / DSN / PII / sample rate.
+    pub error_reporting: (bool, String, String, bool, f64),
+    /// Proxies whose `X-Forwarded-For` is honoured (network, prefix length).
+    pub trusted_proxies: Vec<(std::net::IpAddr, u8)>,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 2 * 1024 * 1024,
+            cookie_domain: None,
+            debug: false,
+            build_hash: String::new(),
+            cache_timeouts: [300, 300, 300, 300],
+            error_reporting: (false, String::new(), "customer".into(), false, 0.1),
+            trusted_proxies: vec![
+                (std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 0)), 8),
+                (std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST), 128),
+            ],
+        }
+    }
+}
+
+/// Everything a request may need, built once by the server.
+#[derive(Clone)]
+pub struct AppState {
+    /// Database.
+    pub store: Store,
+    /// Secret key (signs cookies; never logged).
+    pub secret_key: Arc<str>,
+    /// Install id used in `User.uid`.
+    pub install_id: Uuid,
+    /// HTTP settings.
+    pub settings: Arc<WebSettings>,
+    /// When the process started.
+    pub started: Instant,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("backend", &self.store.backend())
+            .field("install_id", &self.install_id)
+            .field("secret_key", &"***")
+            .finish()
+    }
+}

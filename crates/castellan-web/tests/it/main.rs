@@ -1,0 +1,10 @@
+//! API integration tests: every test body runs on SQLite and on PostgreSQL (`db_test!`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod errors;
+mod golden;
+mod groups;
+mod providers;
+mod tokens;
+mod users;

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The test command: brings up what the tests need, then runs the tests of
+# every workspace crate (`cargo test --workspace --all-targets`: lib, bin,
+# integration-test, bench and example targets) against SQLite and the local
+# PostgreSQL.
+#
+#   scripts/test.sh [extra cargo test arguments...]
+#
+# Works as root on a fresh Debian 12 machine of the project's kind:
+# - PostgreSQL must answer on 127.0.0.1:5432 (started here if it does not);
+# - the openssl CLI is installed if missing (used by interoperability tests);
+# - CARGO_TARGET_DIR defaults to /var/cache/castellan-target (persistent);
+# - CASTELLAN_TEST_POSTGRES_URL defaults to the local cluster's postgres role.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+say() { printf 'test.sh: %s\n' "$*" >&2; }
+die() { say "ERROR: $*"; exit 1; }
+
+# cargo from rustup may not be on PATH in a non-login shell.
+if ! command -v cargo >/dev/null 2>&1 && [ -x "${HOME:-/root}/.cargo/bin/cargo" ]; then
+  export PATH="${HOME:-/root}/.cargo/bin:$PATH"
+fi
+command -v cargo >/dev/null 2>&1 || die "cargo is not installed"
+
+# --- PostgreSQL on 127.0.0.1:5432 -------------------------------------------
+pg_ready() { pg_isready -q -h 127.0.0.1 -p 5432 >/dev/null 2>&1; }
+
+command -v pg_isready >/dev/null 2>&1 \
+  || die "pg_isready not found: install PostgreSQL (Debian package postgresql)"
+if ! pg_ready; then
+  [ -d /etc/postgresql ] && [ -n "$(ls -A /etc/postgresql 2>/dev/null)" ] \
+    || die "PostgreSQL is not running on 127.0.0.1:5432 and no cluster exists under /etc/postgresql"
+  command -v pg_ctlcluster >/dev/null 2>&1 || die "pg_ctlcluster not found (package postgresql-common)"
+  pg_version="$(ls /etc/postgresql | sort -V | tail -n 1)"
+  say "PostgreSQL is not answering on 127.0.0.1:5432; starting cluster ${pg_version}/main"
+  pg_ctlcluster --skip-systemctl-redirect "$pg_version" main start \
+    || say "pg_ctlcluster ${pg_version} main start failed (it may already be starting)"
+  for _ in $(seq 1 30); do
+    pg_ready && break
+    sleep 1
+  done
+  pg_ready || die "PostgreSQL still does not answer on 127.0.0.1:5432 after 30 s (see /var/log/postgresql/)"
+fi
+say "PostgreSQL is ready on 127.0.0.1:5432"
+
+# --- openssl CLI --------------------------------------------------------------
+if ! command -v openssl >/dev/null 2>&1; then
+  [ "$(id -u)" -eq 0 ] || die "the openssl CLI is missing; install it (apt-get install openssl) or run as root"
+  say "installing the openssl CLI"
+  export DEBIAN_FRONTEND=noninteractive
+  # Refresh the package lists only when the install fails without it.
+  apt-get install -y -q openssl \
+    || { apt-get update -q && apt-get install -y -q openssl; } \
+    || die "could not install openssl"
+fi
+
+# --- environment --------------------------------------------------------------
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/cache/castellan-target}"
+export CASTELLAN_TEST_POSTGRES_URL="${CASTELLAN_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+mkdir -p "$CARGO_TARGET_DIR"
+say "CARGO_TARGET_DIR=$CARGO_TARGET_DIR"
+say "CASTELLAN_TEST_POSTGRES_URL=${CASTELLAN_TEST_POSTGRES_URL%%://*}://… (set)"
+
+# --- tests ----------------------------------------------------------------------
+status=0
+cargo test --workspace --all-targets "$@" || status=$?
+exit "$status"
