@@ -10,6 +10,7 @@ pub mod error;
 pub mod fields;
 pub mod health;
 pub mod middleware;
+pub mod openapi;
 pub mod query;
 pub mod router;
 pub mod state;

@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/version/history/{id}/", get(admin::history_retrieve))
         .route("/admin/system/", get(admin::system).post(admin::system))
         .route("/root/config/", get(root::config))
+        .route("/schema/", get(crate::openapi::serve))
         .fallback(api_not_found)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed });
     Router::new()

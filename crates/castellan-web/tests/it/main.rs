@@ -8,3 +8,4 @@ mod groups;
 mod providers;
 mod tokens;
 mod users;
+mod openapi;
