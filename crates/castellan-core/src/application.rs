@@ -59,7 +59,10 @@ pub struct Application {
 /// Validates an authentik slug (`^[-a-zA-Z0-9_]+$`, at most `max` characters).
 pub fn validate_slug(field: &str, slug: &str, max: usize) -> Result<(), crate::DomainError> {
     if slug.is_empty() {
-        return Err(crate::DomainError::new(field, "This field may not be blank."));
+        return Err(crate::DomainError::new(
+            field,
+            "This field may not be blank.",
+        ));
     }
     if slug.chars().count() > max {
         return Err(crate::DomainError::new(
@@ -67,7 +70,10 @@ pub fn validate_slug(field: &str, slug: &str, max: usize) -> Result<(), crate::D
             format!("Ensure this field has no more than {max} characters."),
         ));
     }
-    if !slug.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if !slug
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         return Err(crate::DomainError::new(
             field,
             "Enter a valid \u{201c}slug\u{201d} consisting of letters, numbers, underscores or hyphens.",
@@ -84,7 +90,9 @@ pub fn format_launch_url(template: &str, fields: &[(&str, String)]) -> String {
     while let Some(start) = rest.find("%(") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let Some(end) = after.find(")s") else { return template.to_string() };
+        let Some(end) = after.find(")s") else {
+            return template.to_string();
+        };
         let key = &after[..end];
         match fields.iter().find(|(k, _)| *k == key) {
             Some((_, v)) => out.push_str(v),
@@ -111,8 +119,14 @@ mod tests {
     #[test]
     fn launch_url_formatting() {
         let f = [("username", "alice".to_string())];
-        assert_eq!(format_launch_url("https://x/%(username)s/", &f), "https://x/alice/");
-        assert_eq!(format_launch_url("https://x/%(nope)s", &f), "https://x/%(nope)s");
+        assert_eq!(
+            format_launch_url("https://x/%(username)s/", &f),
+            "https://x/alice/"
+        );
+        assert_eq!(
+            format_launch_url("https://x/%(nope)s", &f),
+            "https://x/%(nope)s"
+        );
         assert_eq!(format_launch_url("https://x/", &f), "https://x/");
     }
 }

@@ -83,14 +83,27 @@ mod tests {
     use super::*;
 
     fn brand(domain: &str, default: bool) -> Brand {
-        Brand { domain: domain.into(), default, ..Brand::fallback() }
+        Brand {
+            domain: domain.into(),
+            default,
+            ..Brand::fallback()
+        }
     }
 
     #[test]
     fn suffix_match_beats_default() {
-        let brands = vec![brand("authentik-default", true), brand("example.com", false)];
-        assert_eq!(match_brand(&brands, "sso.EXAMPLE.com").domain, "example.com");
-        assert_eq!(match_brand(&brands, "other.org").domain, "authentik-default");
+        let brands = vec![
+            brand("authentik-default", true),
+            brand("example.com", false),
+        ];
+        assert_eq!(
+            match_brand(&brands, "sso.EXAMPLE.com").domain,
+            "example.com"
+        );
+        assert_eq!(
+            match_brand(&brands, "other.org").domain,
+            "authentik-default"
+        );
         assert_eq!(match_brand(&[], "x").domain, "fallback");
     }
 }

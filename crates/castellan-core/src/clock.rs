@@ -28,7 +28,9 @@ pub struct ManualClock {
 impl ManualClock {
     /// A clock stopped at `start`.
     pub fn new(start: DateTime<Utc>) -> Self {
-        Self { micros: Arc::new(AtomicI64::new(start.timestamp_micros())) }
+        Self {
+            micros: Arc::new(AtomicI64::new(start.timestamp_micros())),
+        }
     }
 
     /// Moves the clock forward by `by`.

@@ -62,8 +62,17 @@ pub struct Event {
 }
 
 /// Keys whose values are replaced before an event context is stored (authentik's cleanse list).
-const SECRET_KEYS: [&str; 9] =
-    ["password", "token", "key", "secret", "api_key", "client_secret", "key_data", "private_key", "otp"];
+const SECRET_KEYS: [&str; 9] = [
+    "password",
+    "token",
+    "key",
+    "secret",
+    "api_key",
+    "client_secret",
+    "key_data",
+    "private_key",
+    "otp",
+];
 
 /// Replaces secret-looking values anywhere in `value` with `********************`.
 pub fn cleanse(value: &mut serde_json::Value) {
@@ -71,7 +80,10 @@ pub fn cleanse(value: &mut serde_json::Value) {
         serde_json::Value::Object(map) => {
             for (k, v) in map.iter_mut() {
                 let lower = k.to_ascii_lowercase();
-                if SECRET_KEYS.iter().any(|s| lower == *s || lower.contains("password")) {
+                if SECRET_KEYS
+                    .iter()
+                    .any(|s| lower == *s || lower.contains("password"))
+                {
                     *v = serde_json::Value::String("********************".into());
                 } else {
                     cleanse(v);

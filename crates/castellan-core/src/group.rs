@@ -22,7 +22,12 @@ pub const GROUP_RECURSION_LIMIT: usize = 20;
 /// `num_pk`: the first five decimal digits of the UUID's integer value (LDAP gidNumber).
 pub fn num_pk(id: &Uuid) -> i64 {
     let digits = id.as_u128().to_string();
-    digits.chars().take(5).collect::<String>().parse().unwrap_or(0)
+    digits
+        .chars()
+        .take(5)
+        .collect::<String>()
+        .parse()
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -69,7 +74,13 @@ mod recursion_tests {
     use super::*;
 
     fn g(name: &str, parent: Option<Uuid>, su: bool) -> Group {
-        Group { pk: Uuid::new_v4(), name: name.into(), is_superuser: su, parent, attributes: serde_json::json!({}) }
+        Group {
+            pk: Uuid::new_v4(),
+            name: name.into(),
+            is_superuser: su,
+            parent,
+            attributes: serde_json::json!({}),
+        }
     }
 
     #[test]
@@ -82,7 +93,14 @@ mod recursion_tests {
         let set = recursive_groups(&[mid.pk], &all);
         assert!(set.contains(&leaf.pk) && !set.contains(&top.pk));
         assert!(is_superuser(&[mid.pk], &all));
-        let plain = vec![top.clone(), Group { is_superuser: false, ..leaf.clone() }, mid.clone()];
+        let plain = vec![
+            top.clone(),
+            Group {
+                is_superuser: false,
+                ..leaf.clone()
+            },
+            mid.clone(),
+        ];
         assert!(!is_superuser(&[mid.pk], &plain));
     }
 

@@ -8,7 +8,9 @@ pub fn parse_timedelta(input: &str) -> Result<Duration, String> {
     let mut total_micros: f64 = 0.0;
     let mut found = false;
     for part in input.split(';') {
-        let Some((key, value)) = part.split_once('=') else { continue };
+        let Some((key, value)) = part.split_once('=') else {
+            continue;
+        };
         let factor: f64 = match key.trim() {
             "microseconds" => 1.0,
             "milliseconds" => 1e3,
@@ -46,9 +48,15 @@ mod tests {
 
     #[test]
     fn parses_compound_and_negative() {
-        assert_eq!(parse_timedelta("hours=1;minutes=30").unwrap(), Duration::minutes(90));
+        assert_eq!(
+            parse_timedelta("hours=1;minutes=30").unwrap(),
+            Duration::minutes(90)
+        );
         assert_eq!(parse_timedelta("days=-1").unwrap(), Duration::days(-1));
-        assert_eq!(parse_timedelta("seconds=1.5").unwrap(), Duration::milliseconds(1500));
+        assert_eq!(
+            parse_timedelta("seconds=1.5").unwrap(),
+            Duration::milliseconds(1500)
+        );
         assert_eq!(parse_timedelta("foo=1;days=1").unwrap(), Duration::days(1));
     }
 

@@ -37,7 +37,12 @@ impl TokenIntent {
         })
     }
     /// All values in authentik's enum order.
-    pub const ALL: [TokenIntent; 4] = [Self::Verification, Self::Api, Self::Recovery, Self::AppPassword];
+    pub const ALL: [TokenIntent; 4] = [
+        Self::Verification,
+        Self::Api,
+        Self::Recovery,
+        Self::AppPassword,
+    ];
 }
 
 /// A token as stored.

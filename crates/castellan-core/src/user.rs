@@ -44,8 +44,12 @@ impl UserType {
     }
 
     /// All values, in authentik's enum order.
-    pub const ALL: [UserType; 4] =
-        [Self::Internal, Self::External, Self::ServiceAccount, Self::InternalServiceAccount];
+    pub const ALL: [UserType; 4] = [
+        Self::Internal,
+        Self::External,
+        Self::ServiceAccount,
+        Self::InternalServiceAccount,
+    ];
 }
 
 /// A user as stored.
@@ -92,10 +96,16 @@ pub fn validate_path(path: &str) -> Result<(), DomainError> {
         return Err(DomainError::new("path", "This field may not be blank."));
     }
     if path.starts_with('/') || path.ends_with('/') {
-        return Err(DomainError::new("path", "No leading or trailing slashes allowed."));
+        return Err(DomainError::new(
+            "path",
+            "No leading or trailing slashes allowed.",
+        ));
     }
     if path.split('/').any(str::is_empty) {
-        return Err(DomainError::new("path", "No empty segments in user path allowed."));
+        return Err(DomainError::new(
+            "path",
+            "No empty segments in user path allowed.",
+        ));
     }
     Ok(())
 }
@@ -129,7 +139,8 @@ mod tests {
 
     #[test]
     fn uid_is_sha256_of_pk_and_install_id() {
-        const EXPECTED_UID: &str = "1292303453dad1b17443ecd68ded29b1ab9d55ebc47ef353000734f12645947c";
+        const EXPECTED_UID: &str =
+            "1292303453dad1b17443ecd68ded29b1ab9d55ebc47ef353000734f12645947c";
         let id = Uuid::parse_str("6bcb4b5a-3c5d-4a51-9b57-2b0d17ab5e63").unwrap();
         // Computed with Python: hashlib.sha256(b"1-6bcb4b5a-3c5d-4a51-9b57-2b0d17ab5e63").hexdigest()
         assert_eq!(user_uid(1, &id), EXPECTED_UID);

@@ -4,9 +4,9 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
+use crate::StoreError;
 use crate::codec::{boolean, opt_int, text, uuid};
 use crate::list::{ListQuery, Page, Param};
-use crate::StoreError;
 
 const COLUMNS: &str = "pbm_uuid, name, slug, app_group, provider, meta_launch_url, meta_icon, \
                        meta_description, meta_publisher, open_in_new_tab, policy_engine_mode";
@@ -85,29 +85,64 @@ pub async fn delete(conn: &mut AnyConnection, pk: Uuid) -> Result<bool, StoreErr
 }
 
 /// Loads by slug.
-pub async fn get_by_slug(conn: &mut AnyConnection, slug: &str) -> Result<Option<Application>, StoreError> {
+pub async fn get_by_slug(
+    conn: &mut AnyConnection,
+    slug: &str,
+) -> Result<Option<Application>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM core_application WHERE slug = $1");
-    sqlx::query(&sql).bind(slug.to_string()).fetch_optional(&mut *conn).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql)
+        .bind(slug.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 /// Loads by primary key.
 pub async fn get(conn: &mut AnyConnection, pk: Uuid) -> Result<Option<Application>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM core_application WHERE pbm_uuid = $1");
-    sqlx::query(&sql).bind(pk.to_string()).fetch_optional(&mut *conn).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql)
+        .bind(pk.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 /// Loads the applications with these primary keys.
-pub async fn get_many(conn: &mut AnyConnection, pks: &[Uuid]) -> Result<Vec<Application>, StoreError> {
+pub async fn get_many(
+    conn: &mut AnyConnection,
+    pks: &[Uuid],
+) -> Result<Vec<Application>, StoreError> {
     let mut q = ListQuery::new("name");
-    q.any_of("pbm_uuid", pks.iter().map(|p| Param::Text(p.to_string())).collect());
-    q.fetch_all(conn, COLUMNS, "core_application").await?.iter().map(from_row).collect()
+    q.any_of(
+        "pbm_uuid",
+        pks.iter().map(|p| Param::Text(p.to_string())).collect(),
+    );
+    q.fetch_all(conn, COLUMNS, "core_application")
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
 }
 
 /// The application a provider is assigned to.
-pub async fn by_provider(conn: &mut AnyConnection, providers: &[i64]) -> Result<Vec<Application>, StoreError> {
+pub async fn by_provider(
+    conn: &mut AnyConnection,
+    providers: &[i64],
+) -> Result<Vec<Application>, StoreError> {
     let mut q = ListQuery::new("name");
-    q.any_of("provider", providers.iter().map(|p| Param::Int(*p)).collect());
-    q.fetch_all(conn, COLUMNS, "core_application").await?.iter().map(from_row).collect()
+    q.any_of(
+        "provider",
+        providers.iter().map(|p| Param::Int(*p)).collect(),
+    );
+    q.fetch_all(conn, COLUMNS, "core_application")
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
 }
 
 /// Filters of `GET /core/applications/`.
@@ -166,31 +201,56 @@ pub async fn list(
         }
     }
     if f.only_with_launch_url {
-        q.raw("(meta_launch_url <> {} OR provider IS NOT NULL)", Param::Text(String::new()));
+        q.raw(
+            "(meta_launch_url <> {} OR provider IS NOT NULL)",
+            Param::Text(String::new()),
+        );
     }
     if let Some(s) = &f.search {
-        q.search(&["name", "slug", "meta_launch_url", "meta_description", "meta_publisher", "app_group"], s);
+        q.search(
+            &[
+                "name",
+                "slug",
+                "meta_launch_url",
+                "meta_description",
+                "meta_publisher",
+                "app_group",
+            ],
+            s,
+        );
     }
     let (rows, count) = q.fetch(conn, COLUMNS, "core_application", page).await?;
     Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, count))
 }
 
 /// Whether another application than `except` uses `slug`.
-pub async fn slug_taken(conn: &mut AnyConnection, slug: &str, except: Option<Uuid>) -> Result<bool, StoreError> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM core_application WHERE slug = $1 AND pbm_uuid <> $2")
-        .bind(slug.to_string())
-        .bind(except.map(|e| e.to_string()).unwrap_or_default())
-        .fetch_one(&mut *conn)
-        .await?;
+pub async fn slug_taken(
+    conn: &mut AnyConnection,
+    slug: &str,
+    except: Option<Uuid>,
+) -> Result<bool, StoreError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM core_application WHERE slug = $1 AND pbm_uuid <> $2",
+    )
+    .bind(slug.to_string())
+    .bind(except.map(|e| e.to_string()).unwrap_or_default())
+    .fetch_one(&mut *conn)
+    .await?;
     Ok(row.try_get::<i64, _>("n")? > 0)
 }
 
 /// Whether another application than `except` uses `provider`.
-pub async fn provider_taken(conn: &mut AnyConnection, provider: i64, except: Option<Uuid>) -> Result<bool, StoreError> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM core_application WHERE provider = $1 AND pbm_uuid <> $2")
-        .bind(provider)
-        .bind(except.map(|e| e.to_string()).unwrap_or_default())
-        .fetch_one(&mut *conn)
-        .await?;
+pub async fn provider_taken(
+    conn: &mut AnyConnection,
+    provider: i64,
+    except: Option<Uuid>,
+) -> Result<bool, StoreError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM core_application WHERE provider = $1 AND pbm_uuid <> $2",
+    )
+    .bind(provider)
+    .bind(except.map(|e| e.to_string()).unwrap_or_default())
+    .fetch_one(&mut *conn)
+    .await?;
     Ok(row.try_get::<i64, _>("n")? > 0)
 }

@@ -4,9 +4,9 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
+use crate::StoreError;
 use crate::codec::{boolean, json, opt_uuid, text, to_json, uuid};
 use crate::list::{ListQuery, Page, Param};
-use crate::StoreError;
 
 const COLUMNS: &str = "brand_uuid, domain, is_default, branding_title, branding_logo, branding_favicon, \
      flow_authentication, flow_invalidation, flow_recovery, flow_unenrollment, flow_user_settings, \
@@ -82,13 +82,24 @@ pub async fn delete(conn: &mut AnyConnection, pk: Uuid) -> Result<bool, StoreErr
 /// Loads a brand.
 pub async fn get(conn: &mut AnyConnection, pk: Uuid) -> Result<Option<Brand>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM core_brand WHERE brand_uuid = $1");
-    sqlx::query(&sql).bind(pk.to_string()).fetch_optional(&mut *conn).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql)
+        .bind(pk.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 /// Every brand (for host matching).
 pub async fn all(conn: &mut AnyConnection) -> Result<Vec<Brand>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM core_brand ORDER BY domain");
-    sqlx::query(&sql).fetch_all(&mut *conn).await?.iter().map(from_row).collect()
+    sqlx::query(&sql)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
 }
 
 /// Filters of `GET /core/brands/`.
@@ -118,7 +129,11 @@ pub fn ordering(field: &str) -> Option<&'static str> {
 }
 
 /// Lists brands.
-pub async fn list(conn: &mut AnyConnection, f: &BrandFilter, page: Page) -> Result<(Vec<Brand>, i64), StoreError> {
+pub async fn list(
+    conn: &mut AnyConnection,
+    f: &BrandFilter,
+    page: Page,
+) -> Result<(Vec<Brand>, i64), StoreError> {
     let mut q = ListQuery::new(f.order_by.as_deref().unwrap_or("domain ASC"));
     if let Some(v) = &f.domain {
         q.eq("domain", Param::Text(v.clone()));
@@ -137,21 +152,31 @@ pub async fn list(conn: &mut AnyConnection, f: &BrandFilter, page: Page) -> Resu
 }
 
 /// Whether another brand than `except` is the default.
-pub async fn other_default_exists(conn: &mut AnyConnection, except: Uuid) -> Result<bool, StoreError> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM core_brand WHERE is_default = $1 AND brand_uuid <> $2")
-        .bind(true)
-        .bind(except.to_string())
-        .fetch_one(&mut *conn)
-        .await?;
+pub async fn other_default_exists(
+    conn: &mut AnyConnection,
+    except: Uuid,
+) -> Result<bool, StoreError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM core_brand WHERE is_default = $1 AND brand_uuid <> $2",
+    )
+    .bind(true)
+    .bind(except.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
     Ok(row.try_get::<i64, _>("n")? > 0)
 }
 
 /// Whether another brand than `except` uses `domain`.
-pub async fn domain_taken(conn: &mut AnyConnection, domain: &str, except: Uuid) -> Result<bool, StoreError> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM core_brand WHERE domain = $1 AND brand_uuid <> $2")
-        .bind(domain.to_string())
-        .bind(except.to_string())
-        .fetch_one(&mut *conn)
-        .await?;
+pub async fn domain_taken(
+    conn: &mut AnyConnection,
+    domain: &str,
+    except: Uuid,
+) -> Result<bool, StoreError> {
+    let row =
+        sqlx::query("SELECT COUNT(*) AS n FROM core_brand WHERE domain = $1 AND brand_uuid <> $2")
+            .bind(domain.to_string())
+            .bind(except.to_string())
+            .fetch_one(&mut *conn)
+            .await?;
     Ok(row.try_get::<i64, _>("n")? > 0)
 }

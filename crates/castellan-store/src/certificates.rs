@@ -5,9 +5,9 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
+use crate::StoreError;
 use crate::codec::{opt_text, opt_time, opt_ts, text, ts, uuid};
 use crate::list::{ListQuery, Page, Param};
-use crate::StoreError;
 
 const COLUMNS: &str = "kp_uuid, name, certificate_data, key_data, managed, fingerprint_sha256, \
                        fingerprint_sha1, cert_expiry, cert_subject, private_key_type";
@@ -61,15 +61,33 @@ pub async fn save(
 }
 
 /// Loads a pair.
-pub async fn get(conn: &mut AnyConnection, pk: Uuid) -> Result<Option<CertificateKeyPair>, StoreError> {
+pub async fn get(
+    conn: &mut AnyConnection,
+    pk: Uuid,
+) -> Result<Option<CertificateKeyPair>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM crypto_certificatekeypair WHERE kp_uuid = $1");
-    sqlx::query(&sql).bind(pk.to_string()).fetch_optional(&mut *conn).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql)
+        .bind(pk.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 /// Loads a pair by name.
-pub async fn get_by_name(conn: &mut AnyConnection, name: &str) -> Result<Option<CertificateKeyPair>, StoreError> {
+pub async fn get_by_name(
+    conn: &mut AnyConnection,
+    name: &str,
+) -> Result<Option<CertificateKeyPair>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM crypto_certificatekeypair WHERE name = $1");
-    sqlx::query(&sql).bind(name.to_string()).fetch_optional(&mut *conn).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql)
+        .bind(name.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 /// Deletes a pair.
@@ -137,16 +155,24 @@ pub async fn list(
     if let Some(s) = &f.search {
         q.search(&["name"], s);
     }
-    let (rows, count) = q.fetch(conn, COLUMNS, "crypto_certificatekeypair", page).await?;
+    let (rows, count) = q
+        .fetch(conn, COLUMNS, "crypto_certificatekeypair", page)
+        .await?;
     Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, count))
 }
 
 /// Whether `name` is used by another pair than `except`.
-pub async fn name_taken(conn: &mut AnyConnection, name: &str, except: Option<Uuid>) -> Result<bool, StoreError> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM crypto_certificatekeypair WHERE name = $1 AND kp_uuid <> $2")
-        .bind(name.to_string())
-        .bind(except.map(|e| e.to_string()).unwrap_or_default())
-        .fetch_one(&mut *conn)
-        .await?;
+pub async fn name_taken(
+    conn: &mut AnyConnection,
+    name: &str,
+    except: Option<Uuid>,
+) -> Result<bool, StoreError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM crypto_certificatekeypair WHERE name = $1 AND kp_uuid <> $2",
+    )
+    .bind(name.to_string())
+    .bind(except.map(|e| e.to_string()).unwrap_or_default())
+    .fetch_one(&mut *conn)
+    .await?;
     Ok(row.try_get::<i64, _>("n")? > 0)
 }

@@ -72,7 +72,9 @@ pub fn time(row: &AnyRow, col: &str) -> Result<DateTime<Utc>, StoreError> {
 
 /// Reads a nullable timestamp column.
 pub fn opt_time(row: &AnyRow, col: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
-    opt_text(row, col)?.map(|raw| parse_ts(col, &raw)).transpose()
+    opt_text(row, col)?
+        .map(|raw| parse_ts(col, &raw))
+        .transpose()
 }
 
 /// Reads a JSON column.

@@ -1,12 +1,12 @@
 //! User consent records.
 use castellan_core::consent::UserConsent;
-use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
 use uuid::Uuid;
 
+use crate::StoreError;
 use crate::codec::{boolean, int, opt_time, opt_ts, text, uuid};
 use crate::list::{ListQuery, Page, Param};
-use crate::StoreError;
 
 const COLUMNS: &str = "id, user_id, application, permissions, expires, expiring";
 
@@ -39,12 +39,21 @@ pub async fn create(conn: &mut AnyConnection, c: &UserConsent) -> Result<i64, St
 /// Loads a consent record.
 pub async fn get(conn: &mut AnyConnection, pk: i64) -> Result<Option<UserConsent>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM consent_userconsent WHERE id = $1");
-    sqlx::query(&sql).bind(pk).fetch_optional(&mut *conn).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql)
+        .bind(pk)
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 /// Deletes a consent record.
 pub async fn delete(conn: &mut AnyConnection, pk: i64) -> Result<bool, StoreError> {
-    let done = sqlx::query("DELETE FROM consent_userconsent WHERE id = $1").bind(pk).execute(&mut *conn).await?;
+    let done = sqlx::query("DELETE FROM consent_userconsent WHERE id = $1")
+        .bind(pk)
+        .execute(&mut *conn)
+        .await?;
     Ok(done.rows_affected() > 0)
 }
 

@@ -1,14 +1,15 @@
 //! Audit events.
 use castellan_core::event::Event;
-use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
 use uuid::Uuid;
 
+use crate::StoreError;
 use crate::codec::{json, opt_text, text, time, to_json, ts, uuid};
 use crate::list::{ListQuery, Page, Param};
-use crate::StoreError;
 
-const COLUMNS: &str = "event_uuid, user_json, action, app, context, client_ip, created, expires, brand";
+const COLUMNS: &str =
+    "event_uuid, user_json, action, app, context, client_ip, created, expires, brand";
 
 fn from_row(row: &AnyRow) -> Result<Event, StoreError> {
     Ok(Event {
@@ -26,7 +27,12 @@ fn from_row(row: &AnyRow) -> Result<Event, StoreError> {
 
 /// Stores an event.
 pub async fn create(conn: &mut AnyConnection, e: &Event) -> Result<(), StoreError> {
-    let username = e.user.get("username").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+    let username = e
+        .user
+        .get("username")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_string();
     sqlx::query(
         "INSERT INTO events_event (event_uuid, user_json, username, action, app, context, client_ip, created, expires, brand) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -49,7 +55,13 @@ pub async fn create(conn: &mut AnyConnection, e: &Event) -> Result<(), StoreErro
 /// Loads an event.
 pub async fn get(conn: &mut AnyConnection, pk: Uuid) -> Result<Option<Event>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM events_event WHERE event_uuid = $1");
-    sqlx::query(&sql).bind(pk.to_string()).fetch_optional(&mut *conn).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql)
+        .bind(pk.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 /// Filters of `GET /events/events/`.
@@ -85,7 +97,11 @@ pub fn ordering(field: &str) -> Option<&'static str> {
 }
 
 /// Lists events.
-pub async fn list(conn: &mut AnyConnection, f: &EventFilter, page: Page) -> Result<(Vec<Event>, i64), StoreError> {
+pub async fn list(
+    conn: &mut AnyConnection,
+    f: &EventFilter,
+    page: Page,
+) -> Result<(Vec<Event>, i64), StoreError> {
     let mut q = ListQuery::new(f.order_by.as_deref().unwrap_or("created DESC"));
     if let Some(v) = &f.action {
         q.eq("action", Param::Text(v.clone()));
@@ -104,7 +120,13 @@ pub async fn list(conn: &mut AnyConnection, f: &EventFilter, page: Page) -> Resu
 }
 
 /// Deletes expired events; returns how many.
-pub async fn delete_expired(conn: &mut AnyConnection, now: chrono::DateTime<chrono::Utc>) -> Result<u64, StoreError> {
-    let done = sqlx::query("DELETE FROM events_event WHERE expires < $1").bind(ts(now)).execute(&mut *conn).await?;
+pub async fn delete_expired(
+    conn: &mut AnyConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query("DELETE FROM events_event WHERE expires < $1")
+        .bind(ts(now))
+        .execute(&mut *conn)
+        .await?;
     Ok(done.rows_affected())
 }

@@ -1,12 +1,12 @@
 //! The flow identities brands and providers reference (the flow engine adds the rest).
 use castellan_core::flow::FlowRef;
-use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
 use uuid::Uuid;
 
+use crate::StoreError;
 use crate::codec::{text, uuid};
 use crate::list::{ListQuery, Param};
-use crate::StoreError;
 
 fn from_row(row: &AnyRow) -> Result<FlowRef, StoreError> {
     Ok(FlowRef {
@@ -34,15 +34,26 @@ pub async fn create(conn: &mut AnyConnection, flow: &FlowRef) -> Result<(), Stor
 /// Loads flows by id.
 pub async fn get_many(conn: &mut AnyConnection, ids: &[Uuid]) -> Result<Vec<FlowRef>, StoreError> {
     let mut q = ListQuery::new("slug");
-    q.any_of("flow_uuid", ids.iter().map(|i| Param::Text(i.to_string())).collect());
-    q.fetch_all(conn, "flow_uuid, name, slug, title, designation", "flows_flow")
-        .await?
-        .iter()
-        .map(from_row)
-        .collect()
+    q.any_of(
+        "flow_uuid",
+        ids.iter().map(|i| Param::Text(i.to_string())).collect(),
+    );
+    q.fetch_all(
+        conn,
+        "flow_uuid, name, slug, title, designation",
+        "flows_flow",
+    )
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
 }
 
 /// Which of `ids` exist.
 pub async fn existing(conn: &mut AnyConnection, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
-    Ok(get_many(conn, ids).await?.into_iter().map(|f| f.flow_uuid).collect())
+    Ok(get_many(conn, ids)
+        .await?
+        .into_iter()
+        .map(|f| f.flow_uuid)
+        .collect())
 }

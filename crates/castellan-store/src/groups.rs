@@ -4,9 +4,9 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
+use crate::StoreError;
 use crate::codec::{boolean, int, json, opt_uuid, text, to_json, uuid};
 use crate::list::{ListQuery, Page, Param};
-use crate::StoreError;
 
 const COLUMNS: &str = "group_uuid, name, is_superuser, parent, attributes";
 
@@ -60,19 +60,39 @@ pub async fn delete(conn: &mut AnyConnection, pk: Uuid) -> Result<bool, StoreErr
 /// Loads a group.
 pub async fn get(conn: &mut AnyConnection, pk: Uuid) -> Result<Option<Group>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM core_group WHERE group_uuid = $1");
-    sqlx::query(&sql).bind(pk.to_string()).fetch_optional(&mut *conn).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql)
+        .bind(pk.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 /// Loads a group by name.
-pub async fn get_by_name(conn: &mut AnyConnection, name: &str) -> Result<Option<Group>, StoreError> {
+pub async fn get_by_name(
+    conn: &mut AnyConnection,
+    name: &str,
+) -> Result<Option<Group>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM core_group WHERE name = $1");
-    sqlx::query(&sql).bind(name.to_string()).fetch_optional(&mut *conn).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql)
+        .bind(name.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 /// Every group (the hierarchy is small; callers compute recursive sets in memory).
 pub async fn all(conn: &mut AnyConnection) -> Result<Vec<Group>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM core_group ORDER BY name");
-    sqlx::query(&sql).fetch_all(&mut *conn).await?.iter().map(from_row).collect()
+    sqlx::query(&sql)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
 }
 
 /// Filters of `GET /core/groups/`.
@@ -104,7 +124,11 @@ pub fn ordering(field: &str) -> Option<&'static str> {
 }
 
 /// Lists groups.
-pub async fn list(conn: &mut AnyConnection, f: &GroupFilter, page: Page) -> Result<(Vec<Group>, i64), StoreError> {
+pub async fn list(
+    conn: &mut AnyConnection,
+    f: &GroupFilter,
+    page: Page,
+) -> Result<(Vec<Group>, i64), StoreError> {
     let mut q = ListQuery::new(f.order_by.as_deref().unwrap_or("name ASC"));
     if let Some(v) = &f.name {
         q.eq("name", Param::Text(v.clone()));
@@ -113,7 +137,10 @@ pub async fn list(conn: &mut AnyConnection, f: &GroupFilter, page: Page) -> Resu
         q.eq("is_superuser", Param::Bool(v));
     }
     for pk in &f.members_by_pk {
-        q.raw("group_uuid IN (SELECT group_id FROM core_user_groups WHERE user_id = {})", Param::Int(*pk));
+        q.raw(
+            "group_uuid IN (SELECT group_id FROM core_user_groups WHERE user_id = {})",
+            Param::Int(*pk),
+        );
     }
     for name in &f.members_by_username {
         q.raw(
@@ -130,16 +157,24 @@ pub async fn list(conn: &mut AnyConnection, f: &GroupFilter, page: Page) -> Resu
 
 /// Direct member user ids of a group.
 pub async fn member_ids(conn: &mut AnyConnection, pk: Uuid) -> Result<Vec<i64>, StoreError> {
-    let rows = sqlx::query("SELECT user_id FROM core_user_groups WHERE group_id = $1 ORDER BY user_id")
-        .bind(pk.to_string())
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows =
+        sqlx::query("SELECT user_id FROM core_user_groups WHERE group_id = $1 ORDER BY user_id")
+            .bind(pk.to_string())
+            .fetch_all(&mut *conn)
+            .await?;
     rows.iter().map(|r| int(r, "user_id")).collect()
 }
 
 /// Replaces the direct members of a group.
-pub async fn set_members(conn: &mut AnyConnection, pk: Uuid, users: &[i64]) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM core_user_groups WHERE group_id = $1").bind(pk.to_string()).execute(&mut *conn).await?;
+pub async fn set_members(
+    conn: &mut AnyConnection,
+    pk: Uuid,
+    users: &[i64],
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM core_user_groups WHERE group_id = $1")
+        .bind(pk.to_string())
+        .execute(&mut *conn)
+        .await?;
     for u in users {
         crate::users::add_to_group(conn, *u, pk).await?;
     }
@@ -149,17 +184,25 @@ pub async fn set_members(conn: &mut AnyConnection, pk: Uuid, users: &[i64]) -> R
 /// Which of `pks` exist.
 pub async fn existing(conn: &mut AnyConnection, pks: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
     let mut q = ListQuery::new("group_uuid");
-    q.any_of("group_uuid", pks.iter().map(|p| Param::Text(p.to_string())).collect());
+    q.any_of(
+        "group_uuid",
+        pks.iter().map(|p| Param::Text(p.to_string())).collect(),
+    );
     let rows = q.fetch_all(conn, "group_uuid", "core_group").await?;
     rows.iter().map(|r| uuid(r, "group_uuid")).collect()
 }
 
 /// Whether another group than `except` already has `name`.
-pub async fn name_taken(conn: &mut AnyConnection, name: &str, except: Option<Uuid>) -> Result<bool, StoreError> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM core_group WHERE name = $1 AND group_uuid <> $2")
-        .bind(name.to_string())
-        .bind(except.map(|e| e.to_string()).unwrap_or_default())
-        .fetch_one(&mut *conn)
-        .await?;
+pub async fn name_taken(
+    conn: &mut AnyConnection,
+    name: &str,
+    except: Option<Uuid>,
+) -> Result<bool, StoreError> {
+    let row =
+        sqlx::query("SELECT COUNT(*) AS n FROM core_group WHERE name = $1 AND group_uuid <> $2")
+            .bind(name.to_string())
+            .bind(except.map(|e| e.to_string()).unwrap_or_default())
+            .fetch_one(&mut *conn)
+            .await?;
     Ok(row.try_get::<i64, _>("n")? > 0)
 }

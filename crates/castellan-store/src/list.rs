@@ -29,7 +29,10 @@ pub struct Page {
 
 impl Default for Page {
     fn default() -> Self {
-        Self { page: 1, page_size: 100 }
+        Self {
+            page: 1,
+            page_size: 100,
+        }
     }
 }
 
@@ -44,7 +47,10 @@ pub struct ListQuery {
 impl ListQuery {
     /// An empty query ordered by `default_order` (an SQL ORDER BY list chosen by the caller).
     pub fn new(default_order: &str) -> Self {
-        Self { order_by: default_order.to_string(), ..Self::default() }
+        Self {
+            order_by: default_order.to_string(),
+            ..Self::default()
+        }
     }
 
     fn placeholder(&mut self, value: Param) -> String {
@@ -73,7 +79,8 @@ impl ListQuery {
             return self;
         }
         let ps: Vec<String> = values.into_iter().map(|v| self.placeholder(v)).collect();
-        self.conditions.push(format!("{column} IN ({})", ps.join(", ")));
+        self.conditions
+            .push(format!("{column} IN ({})", ps.join(", ")));
         self
     }
 
@@ -82,10 +89,16 @@ impl ListQuery {
         if text.is_empty() || columns.is_empty() {
             return self;
         }
-        let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = text
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         let p = self.placeholder(Param::Text(format!("%{escaped}%")));
-        let ors: Vec<String> =
-            columns.iter().map(|c| format!("LOWER({c}) LIKE {p} ESCAPE '\\'")).collect();
+        let ors: Vec<String> = columns
+            .iter()
+            .map(|c| format!("LOWER({c}) LIKE {p} ESCAPE '\\'"))
+            .collect();
         self.conditions.push(format!("({})", ors.join(" OR ")));
         self
     }
@@ -125,7 +138,9 @@ impl ListQuery {
             page.page_size.max(1),
             offset
         );
-        let rows = bind_all(sqlx::query(&sql), &self.params).fetch_all(&mut *conn).await?;
+        let rows = bind_all(sqlx::query(&sql), &self.params)
+            .fetch_all(&mut *conn)
+            .await?;
         Ok((rows, count))
     }
 
@@ -136,8 +151,14 @@ impl ListQuery {
         columns: &str,
         from: &str,
     ) -> Result<Vec<AnyRow>, StoreError> {
-        let sql = format!("SELECT {columns} FROM {from}{} ORDER BY {}", self.where_clause(), self.order_by);
-        Ok(bind_all(sqlx::query(&sql), &self.params).fetch_all(&mut *conn).await?)
+        let sql = format!(
+            "SELECT {columns} FROM {from}{} ORDER BY {}",
+            self.where_clause(),
+            self.order_by
+        );
+        Ok(bind_all(sqlx::query(&sql), &self.params)
+            .fetch_all(&mut *conn)
+            .await?)
     }
 }
 

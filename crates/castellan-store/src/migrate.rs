@@ -17,8 +17,11 @@ pub struct Migration {
 }
 
 /// Every migration this binary knows, in order.
-pub const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, name: "core", sql: include_str!("../migrations/0001_core.sql") }];
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "core",
+    sql: include_str!("../migrations/0001_core.sql"),
+}];
 
 /// Key of the PostgreSQL advisory lock held while migrating ("castellan" in ASCII, truncated).
 const ADVISORY_LOCK_KEY: i64 = 0x6361_7374_656c_6c61;
@@ -32,9 +35,9 @@ pub fn latest_version() -> i64 {
 /// driver cannot map SQLite's BOOLEAN declared type).
 fn render(sql: &str, backend: Backend) -> String {
     match backend {
-        Backend::Sqlite => {
-            sql.replace("{{ID}}", "INTEGER PRIMARY KEY AUTOINCREMENT").replace(" BOOLEAN ", " INTEGER ")
-        }
+        Backend::Sqlite => sql
+            .replace("{{ID}}", "INTEGER PRIMARY KEY AUTOINCREMENT")
+            .replace(" BOOLEAN ", " INTEGER "),
         Backend::Postgres => sql.replace("{{ID}}", "BIGSERIAL PRIMARY KEY"),
     }
 }
@@ -46,7 +49,9 @@ async fn applied_versions(conn: &mut AnyConnection) -> Result<Vec<i64>, StoreErr
     let rows = sqlx::query("SELECT version FROM castellan_migrations ORDER BY version")
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter().map(|r| Ok(r.try_get::<i64, _>("version")?)).collect()
+    rows.iter()
+        .map(|r| Ok(r.try_get::<i64, _>("version")?))
+        .collect()
 }
 
 /// Outcome of a migration run.
@@ -97,9 +102,15 @@ pub async fn run(store: &Store) -> Result<MigrationReport, StoreError> {
 fn pending(applied: &[i64]) -> Result<Vec<&'static Migration>, StoreError> {
     let newest = applied.iter().copied().max().unwrap_or(0);
     if newest > latest_version() {
-        return Err(StoreError::DatabaseTooNew { database: newest, binary: latest_version() });
+        return Err(StoreError::DatabaseTooNew {
+            database: newest,
+            binary: latest_version(),
+        });
     }
-    Ok(MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)).collect())
+    Ok(MIGRATIONS
+        .iter()
+        .filter(|m| !applied.contains(&m.version))
+        .collect())
 }
 
 async fn record(conn: &mut AnyConnection, m: &Migration, now: &str) -> Result<(), StoreError> {
@@ -112,14 +123,19 @@ async fn record(conn: &mut AnyConnection, m: &Migration, now: &str) -> Result<()
     Ok(())
 }
 
-async fn migrate_postgres(conn: &mut AnyConnection, now: &str) -> Result<MigrationReport, StoreError> {
+async fn migrate_postgres(
+    conn: &mut AnyConnection,
+    now: &str,
+) -> Result<MigrationReport, StoreError> {
     sqlx::raw_sql(CREATE_TABLE).execute(&mut *conn).await?;
     let applied = applied_versions(conn).await?;
     let mut done = Vec::new();
     for m in pending(&applied)? {
         sqlx::raw_sql("BEGIN").execute(&mut *conn).await?;
         let step = async {
-            sqlx::raw_sql(&render(m.sql, Backend::Postgres)).execute(&mut *conn).await?;
+            sqlx::raw_sql(&render(m.sql, Backend::Postgres))
+                .execute(&mut *conn)
+                .await?;
             record(conn, m, now).await
         }
         .await;
@@ -134,19 +150,30 @@ async fn migrate_postgres(conn: &mut AnyConnection, now: &str) -> Result<Migrati
         }
         done.push(m.version);
     }
-    Ok(MigrationReport { applied: done, current: latest_applied(conn).await? })
+    Ok(MigrationReport {
+        applied: done,
+        current: latest_applied(conn).await?,
+    })
 }
 
-async fn migrate_sqlite(conn: &mut AnyConnection, now: &str) -> Result<MigrationReport, StoreError> {
+async fn migrate_sqlite(
+    conn: &mut AnyConnection,
+    now: &str,
+) -> Result<MigrationReport, StoreError> {
     sqlx::raw_sql(CREATE_TABLE).execute(&mut *conn).await?;
     let applied = applied_versions(conn).await?;
     let mut done = Vec::new();
     for m in pending(&applied)? {
-        sqlx::raw_sql(&render(m.sql, Backend::Sqlite)).execute(&mut *conn).await?;
+        sqlx::raw_sql(&render(m.sql, Backend::Sqlite))
+            .execute(&mut *conn)
+            .await?;
         record(conn, m, now).await?;
         done.push(m.version);
     }
-    Ok(MigrationReport { applied: done, current: latest_applied(conn).await? })
+    Ok(MigrationReport {
+        applied: done,
+        current: latest_applied(conn).await?,
+    })
 }
 
 async fn latest_applied(conn: &mut AnyConnection) -> Result<i64, StoreError> {

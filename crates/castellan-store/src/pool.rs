@@ -50,7 +50,10 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { max_connections: 8, acquire_timeout: Duration::from_secs(5) }
+        Self {
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(5),
+        }
     }
 }
 
@@ -87,7 +90,11 @@ impl Store {
             });
         }
         let pool = pool_options.connect(url).await?;
-        Ok(Self { pool, backend, clock: Arc::new(SystemClock) })
+        Ok(Self {
+            pool,
+            backend,
+            clock: Arc::new(SystemClock),
+        })
     }
 
     /// Replaces the clock (tests).

@@ -1,12 +1,12 @@
 //! The provider base table (concrete provider types add their own tables).
 use castellan_core::provider::{Provider, ProviderType};
-use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
 use uuid::Uuid;
 
+use crate::StoreError;
 use crate::codec::{boolean, int, opt_uuid, text};
 use crate::list::{ListQuery, Page, Param};
-use crate::StoreError;
 
 const COLUMNS: &str = "id, name, provider_type, authentication_flow, authorization_flow, \
                        invalidation_flow, backchannel_application, is_backchannel";
@@ -51,21 +51,41 @@ pub async fn create(conn: &mut AnyConnection, p: &Provider) -> Result<i64, Store
 /// Loads a provider.
 pub async fn get(conn: &mut AnyConnection, pk: i64) -> Result<Option<Provider>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM core_provider WHERE id = $1");
-    sqlx::query(&sql).bind(pk).fetch_optional(&mut *conn).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql)
+        .bind(pk)
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 /// Loads several providers.
 pub async fn get_many(conn: &mut AnyConnection, pks: &[i64]) -> Result<Vec<Provider>, StoreError> {
     let mut q = ListQuery::new("id");
     q.any_of("id", pks.iter().map(|p| Param::Int(*p)).collect());
-    q.fetch_all(conn, COLUMNS, "core_provider").await?.iter().map(from_row).collect()
+    q.fetch_all(conn, COLUMNS, "core_provider")
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
 }
 
 /// Backchannel providers attached to these applications.
-pub async fn backchannel_of(conn: &mut AnyConnection, apps: &[Uuid]) -> Result<Vec<Provider>, StoreError> {
+pub async fn backchannel_of(
+    conn: &mut AnyConnection,
+    apps: &[Uuid],
+) -> Result<Vec<Provider>, StoreError> {
     let mut q = ListQuery::new("id");
-    q.any_of("backchannel_application", apps.iter().map(|p| Param::Text(p.to_string())).collect());
-    q.fetch_all(conn, COLUMNS, "core_provider").await?.iter().map(from_row).collect()
+    q.any_of(
+        "backchannel_application",
+        apps.iter().map(|p| Param::Text(p.to_string())).collect(),
+    );
+    q.fetch_all(conn, COLUMNS, "core_provider")
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
 }
 
 /// Attaches (or detaches with `None`) backchannel providers to an application.
@@ -90,7 +110,10 @@ pub async fn set_backchannel_application(
 
 /// Deletes a provider.
 pub async fn delete(conn: &mut AnyConnection, pk: i64) -> Result<bool, StoreError> {
-    let done = sqlx::query("DELETE FROM core_provider WHERE id = $1").bind(pk).execute(&mut *conn).await?;
+    let done = sqlx::query("DELETE FROM core_provider WHERE id = $1")
+        .bind(pk)
+        .execute(&mut *conn)
+        .await?;
     Ok(done.rows_affected() > 0)
 }
 
@@ -119,7 +142,11 @@ pub fn ordering(field: &str) -> Option<&'static str> {
 }
 
 /// Lists providers.
-pub async fn list(conn: &mut AnyConnection, f: &ProviderFilter, page: Page) -> Result<(Vec<Provider>, i64), StoreError> {
+pub async fn list(
+    conn: &mut AnyConnection,
+    f: &ProviderFilter,
+    page: Page,
+) -> Result<(Vec<Provider>, i64), StoreError> {
     let mut q = ListQuery::new(f.order_by.as_deref().unwrap_or("id ASC"));
     match f.application_isnull {
         Some(true) => {

@@ -1,16 +1,20 @@
 //! Server-side sessions and authenticated-session records.
 use castellan_core::session::{AuthenticatedSession, Session};
 use chrono::{DateTime, Utc};
-use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
 use uuid::Uuid;
 
+use crate::StoreError;
 use crate::codec::{boolean, int, json, opt_int, opt_time, opt_ts, text, time, to_json, ts, uuid};
 use crate::list::{ListQuery, Page, Param};
-use crate::StoreError;
 
 /// Creates or replaces a session.
-pub async fn save(conn: &mut AnyConnection, s: &Session, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub async fn save(
+    conn: &mut AnyConnection,
+    s: &Session,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO core_session (session_key, user_id, data, expires, created) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (session_key) DO UPDATE SET user_id = $2, data = $3, expires = $4",
@@ -26,7 +30,11 @@ pub async fn save(conn: &mut AnyConnection, s: &Session, now: DateTime<Utc>) -> 
 }
 
 /// Loads a non-expired session.
-pub async fn get(conn: &mut AnyConnection, key: &str, now: DateTime<Utc>) -> Result<Option<Session>, StoreError> {
+pub async fn get(
+    conn: &mut AnyConnection,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Session>, StoreError> {
     let row = sqlx::query("SELECT session_key, user_id, data, expires FROM core_session WHERE session_key = $1 AND expires > $2")
         .bind(key.to_string())
         .bind(ts(now))
@@ -45,17 +53,24 @@ pub async fn get(conn: &mut AnyConnection, key: &str, now: DateTime<Utc>) -> Res
 
 /// Deletes a session (and, by cascade, its authenticated-session record).
 pub async fn delete(conn: &mut AnyConnection, key: &str) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM core_session WHERE session_key = $1").bind(key.to_string()).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM core_session WHERE session_key = $1")
+        .bind(key.to_string())
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
 /// Deletes every session of a user.
 pub async fn delete_for_user(conn: &mut AnyConnection, user: i64) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM core_session WHERE user_id = $1").bind(user).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM core_session WHERE user_id = $1")
+        .bind(user)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
-const AS_COLUMNS: &str = "uuid, session_key, user_id, last_ip, last_user_agent, last_used, expires, expiring";
+const AS_COLUMNS: &str =
+    "uuid, session_key, user_id, last_ip, last_user_agent, last_used, expires, expiring";
 
 fn as_from_row(row: &AnyRow) -> Result<AuthenticatedSession, StoreError> {
     Ok(AuthenticatedSession {
@@ -71,7 +86,10 @@ fn as_from_row(row: &AnyRow) -> Result<AuthenticatedSession, StoreError> {
 }
 
 /// Records an authenticated session.
-pub async fn create_authenticated(conn: &mut AnyConnection, a: &AuthenticatedSession) -> Result<(), StoreError> {
+pub async fn create_authenticated(
+    conn: &mut AnyConnection,
+    a: &AuthenticatedSession,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO core_authenticatedsession (uuid, session_key, user_id, last_ip, last_user_agent, last_used, expires, expiring) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -90,9 +108,18 @@ pub async fn create_authenticated(conn: &mut AnyConnection, a: &AuthenticatedSes
 }
 
 /// Loads an authenticated session.
-pub async fn get_authenticated(conn: &mut AnyConnection, id: Uuid) -> Result<Option<AuthenticatedSession>, StoreError> {
+pub async fn get_authenticated(
+    conn: &mut AnyConnection,
+    id: Uuid,
+) -> Result<Option<AuthenticatedSession>, StoreError> {
     let sql = format!("SELECT {AS_COLUMNS} FROM core_authenticatedsession WHERE uuid = $1");
-    sqlx::query(&sql).bind(id.to_string()).fetch_optional(&mut *conn).await?.as_ref().map(as_from_row).transpose()
+    sqlx::query(&sql)
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(as_from_row)
+        .transpose()
 }
 
 /// Lists authenticated sessions, optionally for one user.
@@ -109,6 +136,11 @@ pub async fn list_authenticated(
     if let Some(s) = search {
         q.search(&["last_ip", "last_user_agent"], s);
     }
-    let (rows, count) = q.fetch(conn, AS_COLUMNS, "core_authenticatedsession", page).await?;
-    Ok((rows.iter().map(as_from_row).collect::<Result<_, _>>()?, count))
+    let (rows, count) = q
+        .fetch(conn, AS_COLUMNS, "core_authenticatedsession", page)
+        .await?;
+    Ok((
+        rows.iter().map(as_from_row).collect::<Result<_, _>>()?,
+        count,
+    ))
 }

@@ -1,8 +1,8 @@
 //! Key/value system settings: the install id, the generated secret key and similar.
 use sqlx::AnyConnection;
 
-use crate::codec::text;
 use crate::StoreError;
+use crate::codec::text;
 
 /// Key of the install id (used in `User.uid`).
 pub const INSTALL_ID: &str = "install_id";
@@ -21,13 +21,21 @@ pub async fn get(conn: &mut AnyConnection, key: &str) -> Result<Option<String>, 
 
 /// Stores `value` unless the key already has one; returns the value in force. Concurrent
 /// first starts agree on one value.
-pub async fn get_or_insert(conn: &mut AnyConnection, key: &str, value: &str) -> Result<String, StoreError> {
-    sqlx::query("INSERT INTO system_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
-        .bind(key.to_string())
-        .bind(value.to_string())
-        .execute(&mut *conn)
-        .await?;
-    get(conn, key).await?.ok_or_else(|| StoreError::Corrupt(format!("setting {key} vanished")))
+pub async fn get_or_insert(
+    conn: &mut AnyConnection,
+    key: &str,
+    value: &str,
+) -> Result<String, StoreError> {
+    sqlx::query(
+        "INSERT INTO system_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(key.to_string())
+    .bind(value.to_string())
+    .execute(&mut *conn)
+    .await?;
+    get(conn, key)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("setting {key} vanished")))
 }
 
 /// Sets a setting.

@@ -7,11 +7,12 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
+use crate::StoreError;
 use crate::codec::{boolean, int, opt_text, opt_time, opt_ts, text, uuid};
 use crate::list::{ListQuery, Page, Param};
-use crate::StoreError;
 
-const COLUMNS: &str = "token_uuid, identifier, key, intent, user_id, description, expires, expiring, managed";
+const COLUMNS: &str =
+    "token_uuid, identifier, key, intent, user_id, description, expires, expiring, managed";
 
 fn from_row(row: &AnyRow) -> Result<Token, StoreError> {
     let intent = text(row, "intent")?;
@@ -19,7 +20,8 @@ fn from_row(row: &AnyRow) -> Result<Token, StoreError> {
         token_uuid: uuid(row, "token_uuid")?,
         identifier: text(row, "identifier")?,
         key: text(row, "key")?,
-        intent: TokenIntent::parse(&intent).ok_or_else(|| StoreError::Corrupt(format!("intent: {intent}")))?,
+        intent: TokenIntent::parse(&intent)
+            .ok_or_else(|| StoreError::Corrupt(format!("intent: {intent}")))?,
         user: int(row, "user_id")?,
         description: text(row, "description")?,
         expires: opt_time(row, "expires")?,
@@ -59,15 +61,27 @@ pub async fn save(conn: &mut AnyConnection, t: &Token, insert: bool) -> Result<(
 }
 
 /// Loads a token by identifier.
-pub async fn get_by_identifier(conn: &mut AnyConnection, identifier: &str) -> Result<Option<Token>, StoreError> {
+pub async fn get_by_identifier(
+    conn: &mut AnyConnection,
+    identifier: &str,
+) -> Result<Option<Token>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM core_token WHERE identifier = $1");
-    sqlx::query(&sql).bind(identifier.to_string()).fetch_optional(&mut *conn).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql)
+        .bind(identifier.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 /// Finds a token whose key equals `key` (digest lookup, then constant-time comparison).
 pub async fn find_by_key(conn: &mut AnyConnection, key: &str) -> Result<Option<Token>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM core_token WHERE key_hash = $1");
-    let rows = sqlx::query(&sql).bind(key_hash(key)).fetch_all(&mut *conn).await?;
+    let rows = sqlx::query(&sql)
+        .bind(key_hash(key))
+        .fetch_all(&mut *conn)
+        .await?;
     for row in &rows {
         let token = from_row(row)?;
         if castellan_crypto::token::constant_time_eq(token.key.as_bytes(), key.as_bytes()) {
@@ -87,12 +101,17 @@ pub async fn delete(conn: &mut AnyConnection, identifier: &str) -> Result<bool, 
 }
 
 /// Deletes expired tokens of intents other than `api`; returns how many.
-pub async fn delete_expired(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<u64, StoreError> {
-    let done = sqlx::query("DELETE FROM core_token WHERE expiring = $1 AND expires < $2 AND intent <> 'api'")
-        .bind(true)
-        .bind(crate::codec::ts(now))
-        .execute(&mut *conn)
-        .await?;
+pub async fn delete_expired(
+    conn: &mut AnyConnection,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "DELETE FROM core_token WHERE expiring = $1 AND expires < $2 AND intent <> 'api'",
+    )
+    .bind(true)
+    .bind(crate::codec::ts(now))
+    .execute(&mut *conn)
+    .await?;
     Ok(done.rows_affected())
 }
 
@@ -133,8 +152,16 @@ pub fn ordering(field: &str) -> Option<&'static str> {
 }
 
 /// Lists tokens.
-pub async fn list(conn: &mut AnyConnection, f: &TokenFilter, page: Page) -> Result<(Vec<Token>, i64), StoreError> {
-    let mut q = ListQuery::new(f.order_by.as_deref().unwrap_or("expires ASC, identifier ASC"));
+pub async fn list(
+    conn: &mut AnyConnection,
+    f: &TokenFilter,
+    page: Page,
+) -> Result<(Vec<Token>, i64), StoreError> {
+    let mut q = ListQuery::new(
+        f.order_by
+            .as_deref()
+            .unwrap_or("expires ASC, identifier ASC"),
+    );
     if let Some(v) = &f.identifier {
         q.eq("identifier", Param::Text(v.clone()));
     }
@@ -145,7 +172,10 @@ pub async fn list(conn: &mut AnyConnection, f: &TokenFilter, page: Page) -> Resu
         q.eq("user_id", Param::Int(v));
     }
     if let Some(v) = &f.user_username {
-        q.raw("user_id IN (SELECT id FROM core_user WHERE username = {})", Param::Text(v.clone()));
+        q.raw(
+            "user_id IN (SELECT id FROM core_user WHERE username = {})",
+            Param::Text(v.clone()),
+        );
     }
     if let Some(v) = &f.description {
         q.eq("description", Param::Text(v.clone()));
@@ -164,11 +194,17 @@ pub async fn list(conn: &mut AnyConnection, f: &TokenFilter, page: Page) -> Resu
 }
 
 /// Whether `identifier` is used by another token than `except`.
-pub async fn identifier_taken(conn: &mut AnyConnection, identifier: &str, except: Option<Uuid>) -> Result<bool, StoreError> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM core_token WHERE identifier = $1 AND token_uuid <> $2")
-        .bind(identifier.to_string())
-        .bind(except.map(|e| e.to_string()).unwrap_or_default())
-        .fetch_one(&mut *conn)
-        .await?;
+pub async fn identifier_taken(
+    conn: &mut AnyConnection,
+    identifier: &str,
+    except: Option<Uuid>,
+) -> Result<bool, StoreError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM core_token WHERE identifier = $1 AND token_uuid <> $2",
+    )
+    .bind(identifier.to_string())
+    .bind(except.map(|e| e.to_string()).unwrap_or_default())
+    .fetch_one(&mut *conn)
+    .await?;
     Ok(row.try_get::<i64, _>("n")? > 0)
 }

@@ -7,9 +7,9 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
+use crate::StoreError;
 use crate::codec::{boolean, int, json, opt_time, opt_ts, text, time, to_json, ts, uuid};
 use crate::list::{ListQuery, Page, Param};
-use crate::StoreError;
 
 const COLUMNS: &str = "id, uuid, username, name, email, password, password_change_date, is_active, \
                        last_login, date_joined, path, type, attributes";
@@ -58,7 +58,11 @@ pub struct NewUser {
 }
 
 /// Inserts a user and returns it.
-pub async fn create(conn: &mut AnyConnection, new: &NewUser, now: DateTime<Utc>) -> Result<User, StoreError> {
+pub async fn create(
+    conn: &mut AnyConnection,
+    new: &NewUser,
+    now: DateTime<Utc>,
+) -> Result<User, StoreError> {
     let sql = format!(
         "INSERT INTO core_user (uuid, username, name, email, password, password_change_date, \
          is_active, last_login, date_joined, path, type, attributes) \
@@ -123,18 +127,30 @@ pub async fn set_password(
 
 /// Deletes a user; returns whether a row was deleted.
 pub async fn delete(conn: &mut AnyConnection, pk: i64) -> Result<bool, StoreError> {
-    let done = sqlx::query("DELETE FROM core_user WHERE id = $1").bind(pk).execute(&mut *conn).await?;
+    let done = sqlx::query("DELETE FROM core_user WHERE id = $1")
+        .bind(pk)
+        .execute(&mut *conn)
+        .await?;
     Ok(done.rows_affected() > 0)
 }
 
 /// Loads a user by primary key.
 pub async fn get(conn: &mut AnyConnection, pk: i64) -> Result<Option<User>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM core_user WHERE id = $1");
-    sqlx::query(&sql).bind(pk).fetch_optional(&mut *conn).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql)
+        .bind(pk)
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 /// Loads a user by username (exact match).
-pub async fn get_by_username(conn: &mut AnyConnection, username: &str) -> Result<Option<User>, StoreError> {
+pub async fn get_by_username(
+    conn: &mut AnyConnection,
+    username: &str,
+) -> Result<Option<User>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM core_user WHERE username = $1");
     sqlx::query(&sql)
         .bind(username.to_string())
@@ -253,11 +269,24 @@ pub async fn list(
         q.eq("path", Param::Text(v.clone()));
     }
     if let Some(v) = &filter.path_startswith {
-        let escaped = v.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        q.raw("path LIKE {} ESCAPE '\\'", Param::Text(format!("{escaped}%")));
+        let escaped = v
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        q.raw(
+            "path LIKE {} ESCAPE '\\'",
+            Param::Text(format!("{escaped}%")),
+        );
     }
     if !filter.types.is_empty() {
-        q.any_of("type", filter.types.iter().map(|t| Param::Text(t.as_str().into())).collect());
+        q.any_of(
+            "type",
+            filter
+                .types
+                .iter()
+                .map(|t| Param::Text(t.as_str().into()))
+                .collect(),
+        );
     }
     for name in &filter.groups_by_name {
         q.raw(
@@ -267,14 +296,21 @@ pub async fn list(
         );
     }
     for pk in &filter.groups_by_pk {
-        q.raw("id IN (SELECT user_id FROM core_user_groups WHERE group_id = {})", Param::Text(pk.to_string()));
+        q.raw(
+            "id IN (SELECT user_id FROM core_user_groups WHERE group_id = {})",
+            Param::Text(pk.to_string()),
+        );
     }
     if let Some(pks) = &filter.pks {
         q.any_of("id", pks.iter().map(|p| Param::Int(*p)).collect());
     }
     if let Some((member, groups)) = &filter.member_of_any {
         let list: Vec<String> = groups.iter().map(|g| format!("'{g}'")).collect();
-        let list = if list.is_empty() { "''".to_string() } else { list.join(", ") };
+        let list = if list.is_empty() {
+            "''".to_string()
+        } else {
+            list.join(", ")
+        };
         let op = if *member { "IN" } else { "NOT IN" };
         // UUIDs are formatted by `Uuid`'s Display (hex and dashes only), so inlining is safe.
         q.raw(
@@ -300,17 +336,28 @@ pub async fn direct_groups(
 ) -> Result<HashMap<i64, Vec<Uuid>>, StoreError> {
     let mut q = ListQuery::new("user_id, group_id");
     q.any_of("user_id", pks.iter().map(|p| Param::Int(*p)).collect());
-    let rows = q.fetch_all(conn, "user_id, group_id", "core_user_groups").await?;
+    let rows = q
+        .fetch_all(conn, "user_id, group_id", "core_user_groups")
+        .await?;
     let mut out: HashMap<i64, Vec<Uuid>> = HashMap::new();
     for row in &rows {
-        out.entry(int(row, "user_id")?).or_default().push(uuid(row, "group_id")?);
+        out.entry(int(row, "user_id")?)
+            .or_default()
+            .push(uuid(row, "group_id")?);
     }
     Ok(out)
 }
 
 /// Replaces the direct groups of a user.
-pub async fn set_groups(conn: &mut AnyConnection, pk: i64, groups: &[Uuid]) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM core_user_groups WHERE user_id = $1").bind(pk).execute(&mut *conn).await?;
+pub async fn set_groups(
+    conn: &mut AnyConnection,
+    pk: i64,
+    groups: &[Uuid],
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM core_user_groups WHERE user_id = $1")
+        .bind(pk)
+        .execute(&mut *conn)
+        .await?;
     for g in groups {
         add_to_group(conn, pk, *g).await?;
     }
@@ -318,7 +365,11 @@ pub async fn set_groups(conn: &mut AnyConnection, pk: i64, groups: &[Uuid]) -> R
 }
 
 /// Adds a user to a group (idempotent).
-pub async fn add_to_group(conn: &mut AnyConnection, pk: i64, group: Uuid) -> Result<(), StoreError> {
+pub async fn add_to_group(
+    conn: &mut AnyConnection,
+    pk: i64,
+    group: Uuid,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO core_user_groups (user_id, group_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     )
@@ -330,7 +381,11 @@ pub async fn add_to_group(conn: &mut AnyConnection, pk: i64, group: Uuid) -> Res
 }
 
 /// Removes a user from a group.
-pub async fn remove_from_group(conn: &mut AnyConnection, pk: i64, group: Uuid) -> Result<(), StoreError> {
+pub async fn remove_from_group(
+    conn: &mut AnyConnection,
+    pk: i64,
+    group: Uuid,
+) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM core_user_groups WHERE user_id = $1 AND group_id = $2")
         .bind(pk)
         .bind(group.to_string())
@@ -340,7 +395,10 @@ pub async fn remove_from_group(conn: &mut AnyConnection, pk: i64, group: Uuid) -
 }
 
 /// Distinct user paths, optionally filtered by a case-insensitive substring.
-pub async fn paths(conn: &mut AnyConnection, search: Option<&str>) -> Result<Vec<String>, StoreError> {
+pub async fn paths(
+    conn: &mut AnyConnection,
+    search: Option<&str>,
+) -> Result<Vec<String>, StoreError> {
     let mut q = ListQuery::new("path");
     if let Some(s) = search {
         q.search(&["path"], s);
@@ -350,7 +408,11 @@ pub async fn paths(conn: &mut AnyConnection, search: Option<&str>) -> Result<Vec
 }
 
 /// Records a successful login time.
-pub async fn touch_last_login(conn: &mut AnyConnection, pk: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub async fn touch_last_login(
+    conn: &mut AnyConnection,
+    pk: i64,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE core_user SET last_login = $1 WHERE id = $2")
         .bind(ts(now))
         .bind(pk)
@@ -361,6 +423,8 @@ pub async fn touch_last_login(conn: &mut AnyConnection, pk: i64, now: DateTime<U
 
 /// Number of users.
 pub async fn count(conn: &mut AnyConnection) -> Result<i64, StoreError> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM core_user").fetch_one(&mut *conn).await?;
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM core_user")
+        .fetch_one(&mut *conn)
+        .await?;
     Ok(row.try_get::<i64, _>("n")?)
 }

@@ -1,12 +1,12 @@
 //! Version history (new in 2024.10): a row per version+build the database has run.
 use castellan_core::version::{VERSION_HISTORY_KEEP, VersionHistory};
 use chrono::{DateTime, Utc};
-use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
 
+use crate::StoreError;
 use crate::codec::{int, text, time, ts};
 use crate::list::{ListQuery, Param};
-use crate::StoreError;
 
 fn from_row(row: &AnyRow) -> Result<VersionHistory, StoreError> {
     Ok(VersionHistory {
@@ -19,13 +19,20 @@ fn from_row(row: &AnyRow) -> Result<VersionHistory, StoreError> {
 
 /// Inserts a row unless the newest row already names this version and build; keeps the newest
 /// 1000 rows. Returns whether a row was inserted.
-pub async fn record(conn: &mut AnyConnection, version: &str, build: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
-    let latest = sqlx::query("SELECT id, timestamp, version, build FROM admin_versionhistory ORDER BY id DESC LIMIT 1")
-        .fetch_optional(&mut *conn)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()?;
+pub async fn record(
+    conn: &mut AnyConnection,
+    version: &str,
+    build: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let latest = sqlx::query(
+        "SELECT id, timestamp, version, build FROM admin_versionhistory ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .as_ref()
+    .map(from_row)
+    .transpose()?;
     if latest.is_some_and(|l| l.version == version && l.build == build) {
         return Ok(false);
     }
@@ -62,7 +69,15 @@ pub async fn list(
     if let Some(s) = search {
         q.search(&["version", "build"], s);
     }
-    q.fetch_all(conn, "id, timestamp, version, build", "admin_versionhistory").await?.iter().map(from_row).collect()
+    q.fetch_all(
+        conn,
+        "id, timestamp, version, build",
+        "admin_versionhistory",
+    )
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
 }
 
 /// Loads a row.

@@ -59,9 +59,10 @@ impl TestApp {
         let store = db.store().await;
         migrate::run(&store).await.expect("migrate");
         let mut conn = store.conn().await.expect("conn");
-        let install_id = settings::get_or_insert(&mut conn, settings::INSTALL_ID, &Uuid::new_v4().to_string())
-            .await
-            .expect("install id");
+        let install_id =
+            settings::get_or_insert(&mut conn, settings::INSTALL_ID, &Uuid::new_v4().to_string())
+                .await
+                .expect("install id");
         let now = store.now();
         let admins = Group {
             pk: Uuid::new_v4(),
@@ -88,7 +89,9 @@ impl TestApp {
         )
         .await
         .expect("admin");
-        users::add_to_group(&mut conn, admin.pk, admins.pk).await.expect("membership");
+        users::add_to_group(&mut conn, admin.pk, admins.pk)
+            .await
+            .expect("membership");
         let admin_token = castellan_crypto::token::generate_key(60);
         tokens::save(
             &mut conn,
@@ -116,12 +119,26 @@ impl TestApp {
             started: std::time::Instant::now(),
         };
         let router = castellan_web::router(state.clone());
-        Self { kind, db, store, state, router, admin_token, admin_pk: admin.pk }
+        Self {
+            kind,
+            db,
+            store,
+            state,
+            router,
+            admin_token,
+            admin_pk: admin.pk,
+        }
     }
 
     /// Sends a request; `token` adds `Authorization: Bearer`, `body` is sent as JSON text.
     #[allow(clippy::expect_used)]
-    pub async fn send(&self, method: &str, path: &str, body: Option<&str>, headers: &[(&str, &str)]) -> Response {
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Response {
         let mut req = Request::builder().method(method).uri(path);
         for (k, v) in headers {
             req = req.header(*k, *v);
@@ -129,21 +146,32 @@ impl TestApp {
         if body.is_some() {
             req = req.header("content-type", "application/json");
         }
-        let req = req.body(body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty)).expect("request");
+        let req = req
+            .body(
+                body.map(|b| Body::from(b.to_string()))
+                    .unwrap_or_else(Body::empty),
+            )
+            .expect("request");
         let res = self.router.clone().oneshot(req).await.expect("infallible");
         let status = res.status().as_u16();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.expect("body").to_bytes();
         let text = String::from_utf8_lossy(&bytes).to_string();
         let json = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Response { status, headers, json, text }
+        Response {
+            status,
+            headers,
+            json,
+            text,
+        }
     }
 
     /// A request as `akadmin` (Bearer token).
     pub async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Response {
         let auth = format!("Bearer {}", self.admin_token);
         let body = body.map(|b| b.to_string());
-        self.send(method, path, body.as_deref(), &[("authorization", &auth)]).await
+        self.send(method, path, body.as_deref(), &[("authorization", &auth)])
+            .await
     }
 
     /// Creates a non-superuser with an API token; returns (pk, token).

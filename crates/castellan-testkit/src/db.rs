@@ -37,7 +37,12 @@ impl TestDb {
             DbKind::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-                Self { url, kind, _dir: Some(dir), pg_name: None }
+                Self {
+                    url,
+                    kind,
+                    _dir: Some(dir),
+                    pg_name: None,
+                }
             }
             DbKind::Postgres => {
                 let admin = postgres_admin_url();
@@ -48,8 +53,16 @@ impl TestDb {
                 sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
                     .await
                     .expect("create test database");
-                let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin);
-                Self { url: format!("{base}/{name}"), kind, _dir: None, pg_name: Some(name) }
+                let base = admin
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_string())
+                    .unwrap_or(admin);
+                Self {
+                    url: format!("{base}/{name}"),
+                    kind,
+                    _dir: None,
+                    pg_name: Some(name),
+                }
             }
         }
     }
@@ -57,19 +70,30 @@ impl TestDb {
     /// Connects a store (not migrated).
     #[allow(clippy::expect_used)]
     pub async fn store(&self) -> Store {
-        Store::connect(&self.url, StoreOptions::default()).await.expect("connect test database")
+        Store::connect(&self.url, StoreOptions::default())
+            .await
+            .expect("connect test database")
     }
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let Some(name) = self.pg_name.take() else { return };
+        let Some(name) = self.pg_name.take() else {
+            return;
+        };
         let admin = postgres_admin_url();
         // Drop on a separate thread with its own runtime: Drop cannot be async.
         let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
             rt.block_on(async move {
-                if let Ok(mut conn) = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await {
+                if let Ok(mut conn) =
+                    <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await
+                {
                     let _ = sqlx::Executor::execute(
                         &mut conn,
                         format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),

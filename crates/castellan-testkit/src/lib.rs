@@ -1,8 +1,8 @@
 //! Test support: a `TestApp` (the real router, driven in process) on a fresh database per test,
 //! for SQLite and PostgreSQL, and the `db_test!` macro that runs one test body on both.
 
-pub mod db;
 pub mod app;
+pub mod db;
 
 pub use app::{Response, TestApp};
 pub use db::{DbKind, TestDb};

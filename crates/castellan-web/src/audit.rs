@@ -61,5 +61,14 @@ pub async fn model_event(
     action: &str,
     model: Value,
 ) -> Result<(), StoreError> {
-    record(conn, now, ctx, Some(user), action, "authentik.events.signals", json!({"model": model})).await
+    record(
+        conn,
+        now,
+        ctx,
+        Some(user),
+        action,
+        "authentik.events.signals",
+        json!({"model": model}),
+    )
+    .await
 }

@@ -49,17 +49,25 @@ fn forbidden(msg: &str) -> ApiError {
 
 /// Reads a cookie value from the `Cookie` headers.
 pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
-    parts.headers.get_all(http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|h| {
-        h.split(';').find_map(|pair| {
-            let (k, v) = pair.trim().split_once('=')?;
-            (k == name).then(|| v.to_string())
+    parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|h| {
+            h.split(';').find_map(|pair| {
+                let (k, v) = pair.trim().split_once('=')?;
+                (k == name).then(|| v.to_string())
+            })
         })
-    })
 }
 
 async fn superuser(state: &AppState, user: &User) -> Result<bool, ApiError> {
     let mut conn = state.store.conn().await?;
-    let direct = users::direct_groups(&mut conn, &[user.pk]).await?.remove(&user.pk).unwrap_or_default();
+    let direct = users::direct_groups(&mut conn, &[user.pk])
+        .await?
+        .remove(&user.pk)
+        .unwrap_or_default();
     if direct.is_empty() {
         return Ok(false);
     }
@@ -70,32 +78,60 @@ async fn superuser(state: &AppState, user: &User) -> Result<bool, ApiError> {
 async fn by_token(state: &AppState, value: &str) -> Result<Principal, ApiError> {
     let invalid = || forbidden("Token invalid/expired");
     let mut conn = state.store.conn().await?;
-    let token = tokens::find_by_key(&mut conn, value).await?.ok_or_else(invalid)?;
+    let token = tokens::find_by_key(&mut conn, value)
+        .await?
+        .ok_or_else(invalid)?;
     if token.intent != TokenIntent::Api || token.is_expired(state.store.now()) {
         return Err(invalid());
     }
-    let user = users::get(&mut conn, token.user).await?.filter(|u| u.is_active).ok_or_else(invalid)?;
+    let user = users::get(&mut conn, token.user)
+        .await?
+        .filter(|u| u.is_active)
+        .ok_or_else(invalid)?;
     drop(conn);
     let is_superuser = superuser(state, &user).await?;
-    Ok(Principal { user, is_superuser, method: AuthMethod::Token })
+    Ok(Principal {
+        user,
+        is_superuser,
+        method: AuthMethod::Token,
+    })
 }
 
 /// Resolves the session cookie to a session key, if the signature holds.
 pub fn session_key_from_cookie(state: &AppState, raw: &str) -> Option<String> {
     let key = hs256::session_signing_key(&state.secret_key);
     let claims = hs256::verify(raw, &key, state.store.now().timestamp()).ok()?;
-    claims.get("sid").and_then(|v| v.as_str()).map(str::to_string)
+    claims
+        .get("sid")
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
 }
 
-async fn by_session(state: &AppState, parts: &Parts, raw: &str) -> Result<Option<Principal>, ApiError> {
-    let Some(sid) = session_key_from_cookie(state, raw) else { return Ok(None) };
+async fn by_session(
+    state: &AppState,
+    parts: &Parts,
+    raw: &str,
+) -> Result<Option<Principal>, ApiError> {
+    let Some(sid) = session_key_from_cookie(state, raw) else {
+        return Ok(None);
+    };
     let mut conn = state.store.conn().await?;
-    let Some(session) = sessions::get(&mut conn, &sid, state.store.now()).await? else { return Ok(None) };
-    let Some(pk) = session.user else { return Ok(None) };
-    let Some(user) = users::get(&mut conn, pk).await?.filter(|u| u.is_active) else { return Ok(None) };
+    let Some(session) = sessions::get(&mut conn, &sid, state.store.now()).await? else {
+        return Ok(None);
+    };
+    let Some(pk) = session.user else {
+        return Ok(None);
+    };
+    let Some(user) = users::get(&mut conn, pk).await?.filter(|u| u.is_active) else {
+        return Ok(None);
+    };
     drop(conn);
     if !parts.method.is_safe() {
-        let header = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let header = parts
+            .headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
         let cookie = cookie(parts, CSRF_COOKIE).unwrap_or_default();
         if header.is_empty() || cookie.is_empty() {
             return Err(forbidden("CSRF Failed: CSRF token missing."));
@@ -105,7 +141,11 @@ async fn by_session(state: &AppState, parts: &Parts, raw: &str) -> Result<Option
         }
     }
     let is_superuser = superuser(state, &user).await?;
-    Ok(Some(Principal { user, is_superuser, method: AuthMethod::Session(sid) }))
+    Ok(Some(Principal {
+        user,
+        is_superuser,
+        method: AuthMethod::Session(sid),
+    }))
 }
 
 /// Authenticates a request; `Ok(None)` when it carries no credentials at all.
@@ -131,7 +171,10 @@ pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Option<Prin
 impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(p) = parts.extensions.get::<Principal>() {
             return Ok(p.clone());
         }
@@ -146,10 +189,15 @@ impl FromRequestParts<AppState> for Principal {
 impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let principal = Principal::from_request_parts(parts, state).await?;
         if !principal.is_superuser {
-            return Err(forbidden("You do not have permission to perform this action."));
+            return Err(forbidden(
+                "You do not have permission to perform this action.",
+            ));
         }
         Ok(Self(principal))
     }

@@ -41,7 +41,10 @@ pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
         Value::Object(map) => Ok(map),
         other => Err(ApiError::field(
             "non_field_errors",
-            format!("Invalid data. Expected a dictionary, but got {}.", crate::fields::type_name(&other)),
+            format!(
+                "Invalid data. Expected a dictionary, but got {}.",
+                crate::fields::type_name(&other)
+            ),
         )),
     }
 }
@@ -60,7 +63,9 @@ impl FromRequest<AppState> for JsonBody {
         {
             return Err(ApiError::PayloadTooLarge);
         }
-        let bytes = to_bytes(req.into_body(), limit).await.map_err(|_| ApiError::PayloadTooLarge)?;
+        let bytes = to_bytes(req.into_body(), limit)
+            .await
+            .map_err(|_| ApiError::PayloadTooLarge)?;
         if bytes.is_empty() {
             return Ok(Self(Map::new()));
         }
@@ -76,8 +81,13 @@ mod tests {
     #[test]
     fn malformed_json_message_matches_authentik() {
         let err = parse_object(b"{username: 1}").unwrap_err();
-        let ApiError::BadRequest(msg) = err else { panic!("wrong error") };
-        assert_eq!(msg, "JSON parse error - unexpected character: line 1 column 2 (char 1)");
+        let ApiError::BadRequest(msg) = err else {
+            panic!("wrong error")
+        };
+        assert_eq!(
+            msg,
+            "JSON parse error - unexpected character: line 1 column 2 (char 1)"
+        );
     }
 
     #[test]

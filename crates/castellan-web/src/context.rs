@@ -41,7 +41,11 @@ pub fn in_cidrs(ip: IpAddr, cidrs: &[(IpAddr, u8)]) -> bool {
         }
         (IpAddr::V6(a), IpAddr::V6(n)) => {
             let len = u32::from((*len).min(128));
-            let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
+            let mask = if len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - len)
+            };
             u128::from(a) & mask == u128::from(*n) & mask
         }
         _ => false,
@@ -50,25 +54,47 @@ pub fn in_cidrs(ip: IpAddr, cidrs: &[(IpAddr, u8)]) -> bool {
 
 /// Determines the client IP from the peer and, when the peer is a trusted proxy, the first
 /// `X-Forwarded-For` entry, parsed as an IP address.
-pub fn client_ip(peer: Option<IpAddr>, forwarded_for: Option<&str>, trusted: &[(IpAddr, u8)]) -> String {
+pub fn client_ip(
+    peer: Option<IpAddr>,
+    forwarded_for: Option<&str>,
+    trusted: &[(IpAddr, u8)],
+) -> String {
     let peer_trusted = peer.is_none_or(|p| in_cidrs(p, trusted));
     if peer_trusted && let Some(xff) = forwarded_for {
         let first = xff.split(',').next().unwrap_or_default().trim();
-        return first.parse::<IpAddr>().map(|ip| ip.to_string()).unwrap_or_else(|_| FALLBACK_IP.into());
+        return first
+            .parse::<IpAddr>()
+            .map(|ip| ip.to_string())
+            .unwrap_or_else(|_| FALLBACK_IP.into());
     }
-    peer.map(|p| p.to_string()).unwrap_or_else(|| "127.0.0.1".into())
+    peer.map(|p| p.to_string())
+        .unwrap_or_else(|| "127.0.0.1".into())
 }
 
 fn header(parts: &Parts, name: &str) -> String {
-    parts.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+    parts
+        .headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
 }
 
 impl FromRequestParts<AppState> for RequestContext {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-        let xff = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let xff = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
         let args = parts
             .uri
             .query()
@@ -113,15 +139,27 @@ mod tests {
     fn forwarded_for_only_from_trusted_proxies() {
         let lo: IpAddr = [127, 0, 0, 1].into();
         let ext: IpAddr = [203, 0, 113, 9].into();
-        assert_eq!(client_ip(Some(lo), Some("198.51.100.7, 10.0.0.1"), &TRUSTED), "198.51.100.7");
-        assert_eq!(client_ip(Some(ext), Some("198.51.100.7"), &TRUSTED), "203.0.113.9");
+        assert_eq!(
+            client_ip(Some(lo), Some("198.51.100.7, 10.0.0.1"), &TRUSTED),
+            "198.51.100.7"
+        );
+        assert_eq!(
+            client_ip(Some(ext), Some("198.51.100.7"), &TRUSTED),
+            "203.0.113.9"
+        );
         assert_eq!(client_ip(Some(lo), None, &TRUSTED), "127.0.0.1");
     }
 
     #[test]
     fn unparsable_forwarded_for_becomes_fallback() {
         let lo: IpAddr = [127, 0, 0, 1].into();
-        assert_eq!(client_ip(Some(lo), Some("not-an-ip"), &TRUSTED), FALLBACK_IP);
-        assert_eq!(client_ip(Some(lo), Some("1.2.3.4' OR 1=1"), &TRUSTED), FALLBACK_IP);
+        assert_eq!(
+            client_ip(Some(lo), Some("not-an-ip"), &TRUSTED),
+            FALLBACK_IP
+        );
+        assert_eq!(
+            client_ip(Some(lo), Some("1.2.3.4' OR 1=1"), &TRUSTED),
+            FALLBACK_IP
+        );
     }
 }

@@ -74,20 +74,26 @@ impl IntoResponse for ApiError {
                     map.into_iter().map(|(k, v)| (k, json!(v))).collect();
                 (StatusCode::BAD_REQUEST, Json(Value::Object(body))).into_response()
             }
-            Self::BadRequest(msg) => (StatusCode::BAD_REQUEST, Json(json!({"detail": msg}))).into_response(),
+            Self::BadRequest(msg) => {
+                (StatusCode::BAD_REQUEST, Json(json!({"detail": msg}))).into_response()
+            }
             Self::Forbidden(msg) => detail(StatusCode::FORBIDDEN, &msg, "permission_denied"),
             Self::NotFound => detail(StatusCode::NOT_FOUND, "Not found.", "not_found"),
-            Self::MethodNotAllowed => {
-                detail(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed.", "method_not_allowed")
-            }
+            Self::MethodNotAllowed => detail(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Method not allowed.",
+                "method_not_allowed",
+            ),
             Self::Conflict => detail(
                 StatusCode::CONFLICT,
                 "The object was changed concurrently; retry the request.",
                 "conflict",
             ),
-            Self::PayloadTooLarge => {
-                detail(StatusCode::PAYLOAD_TOO_LARGE, "Request body is too large.", "payload_too_large")
-            }
+            Self::PayloadTooLarge => detail(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Request body is too large.",
+                "payload_too_large",
+            ),
             Self::Unavailable => detail(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "The database is unavailable; retry later.",
@@ -95,7 +101,11 @@ impl IntoResponse for ApiError {
             ),
             Self::Internal(internal) => {
                 tracing::error!(error = %internal, "internal error");
-                detail(StatusCode::INTERNAL_SERVER_ERROR, "A server error occurred.", "error")
+                detail(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "A server error occurred.",
+                    "error",
+                )
             }
         }
     }

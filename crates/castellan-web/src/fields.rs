@@ -35,12 +35,19 @@ pub const TEXT_MAX: usize = 65_536;
 impl<'a> Fields<'a> {
     /// Starts validating `body`; with `partial` (PATCH) no field is required.
     pub fn new(body: &'a Map<String, Value>, partial: bool) -> Self {
-        Self { body, partial, errors: BTreeMap::new() }
+        Self {
+            body,
+            partial,
+            errors: BTreeMap::new(),
+        }
     }
 
     /// Records an error for `field`.
     pub fn error(&mut self, field: &str, message: impl Into<String>) {
-        self.errors.entry(field.to_string()).or_default().push(message.into());
+        self.errors
+            .entry(field.to_string())
+            .or_default()
+            .push(message.into());
     }
 
     /// Whether `field` already has an error.
@@ -66,7 +73,13 @@ impl<'a> Fields<'a> {
     }
 
     /// A string. `None` when absent (or null with `nullable`); `Some(None)` is never returned.
-    pub fn string(&mut self, field: &str, required: bool, allow_blank: bool, max: usize) -> Option<String> {
+    pub fn string(
+        &mut self,
+        field: &str,
+        required: bool,
+        allow_blank: bool,
+        max: usize,
+    ) -> Option<String> {
         let v = self.get(field, required)?;
         match v {
             Value::String(s) => {
@@ -75,7 +88,10 @@ impl<'a> Fields<'a> {
                     return None;
                 }
                 if s.chars().count() > max {
-                    self.error(field, format!("Ensure this field has no more than {max} characters."));
+                    self.error(
+                        field,
+                        format!("Ensure this field has no more than {max} characters."),
+                    );
                     return None;
                 }
                 Some(s.clone())
@@ -105,8 +121,12 @@ impl<'a> Fields<'a> {
         let v = self.get(field, false)?;
         match v {
             Value::Bool(b) => Some(*b),
-            Value::String(s) if ["true", "True", "1", "yes", "on"].contains(&s.as_str()) => Some(true),
-            Value::String(s) if ["false", "False", "0", "no", "off"].contains(&s.as_str()) => Some(false),
+            Value::String(s) if ["true", "True", "1", "yes", "on"].contains(&s.as_str()) => {
+                Some(true)
+            }
+            Value::String(s) if ["false", "False", "0", "no", "off"].contains(&s.as_str()) => {
+                Some(false)
+            }
             Value::Number(n) if n.as_i64() == Some(1) => Some(true),
             Value::Number(n) if n.as_i64() == Some(0) => Some(false),
             _ => {
@@ -174,7 +194,13 @@ impl<'a> Fields<'a> {
     pub fn uuid_list(&mut self, field: &str) -> Option<Vec<Uuid>> {
         let v = self.get(field, false)?;
         let Value::Array(items) = v else {
-            self.error(field, format!("Expected a list of items but got type \"{}\".", type_name(v)));
+            self.error(
+                field,
+                format!(
+                    "Expected a list of items but got type \"{}\".",
+                    type_name(v)
+                ),
+            );
             return None;
         };
         let mut out = Vec::new();
@@ -182,7 +208,10 @@ impl<'a> Fields<'a> {
             match item.as_str().and_then(|s| Uuid::parse_str(s).ok()) {
                 Some(u) => out.push(u),
                 None => {
-                    self.error(field, format!("\u{201c}{}\u{201d} is not a valid UUID.", display(item)));
+                    self.error(
+                        field,
+                        format!("\u{201c}{}\u{201d} is not a valid UUID.", display(item)),
+                    );
                     return None;
                 }
             }
@@ -194,7 +223,13 @@ impl<'a> Fields<'a> {
     pub fn int_list(&mut self, field: &str) -> Option<Vec<i64>> {
         let v = self.get(field, false)?;
         let Value::Array(items) = v else {
-            self.error(field, format!("Expected a list of items but got type \"{}\".", type_name(v)));
+            self.error(
+                field,
+                format!(
+                    "Expected a list of items but got type \"{}\".",
+                    type_name(v)
+                ),
+            );
             return None;
         };
         let mut out = Vec::new();
@@ -202,7 +237,13 @@ impl<'a> Fields<'a> {
             match item.as_i64() {
                 Some(i) => out.push(i),
                 None => {
-                    self.error(field, format!("Incorrect type. Expected pk value, received {}.", type_name(item)));
+                    self.error(
+                        field,
+                        format!(
+                            "Incorrect type. Expected pk value, received {}.",
+                            type_name(item)
+                        ),
+                    );
                     return None;
                 }
             }
@@ -216,7 +257,13 @@ impl<'a> Fields<'a> {
         if v.is_object() {
             Some(v.clone())
         } else {
-            self.error(field, format!("Expected a dictionary of items but got type \"{}\".", type_name(v)));
+            self.error(
+                field,
+                format!(
+                    "Expected a dictionary of items but got type \"{}\".",
+                    type_name(v)
+                ),
+            );
             None
         }
     }
@@ -262,7 +309,11 @@ impl<'a> Fields<'a> {
 
     /// Ends validation: 400 with every error, or Ok.
     pub fn finish(self) -> Result<(), ApiError> {
-        if self.errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(self.errors)) }
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self.errors))
+        }
     }
 }
 

@@ -15,7 +15,11 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
         .map(str::to_string)
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     if let Ok(value) = HeaderValue::from_str(&id) {
@@ -41,6 +45,8 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", value);
     }
-    response.headers_mut().insert("x-frame-options", HeaderValue::from_static("SAMEORIGIN"));
+    response
+        .headers_mut()
+        .insert("x-frame-options", HeaderValue::from_static("SAMEORIGIN"));
     response
 }

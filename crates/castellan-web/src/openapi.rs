@@ -37,46 +37,305 @@ struct Components;
 
 /// One documented operation: method, path (relative to `/api/v3`), operationId, tag, the
 /// response schema (`Paginated…List` names a paginated list of that schema), success status.
-pub type Operation = (&'static str, &'static str, &'static str, &'static str, Option<&'static str>, u16);
+pub type Operation = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    u16,
+);
 
 /// Every implemented `/api/v3` operation, with authentik's operation ids.
 pub const OPERATIONS: &[Operation] = &[
-    ("get", "/admin/system/", "admin_system_retrieve", "admin", Some("SystemInfo"), 200),
-    ("post", "/admin/system/", "admin_system_create", "admin", Some("SystemInfo"), 200),
-    ("get", "/admin/version/", "admin_version_retrieve", "admin", Some("Version"), 200),
-    ("get", "/admin/version/history/", "admin_version_history_list", "admin", Some("[VersionHistory]"), 200),
-    ("get", "/admin/version/history/{id}/", "admin_version_history_retrieve", "admin", Some("VersionHistory"), 200),
-    ("get", "/core/groups/", "core_groups_list", "core", Some("PaginatedGroupList"), 200),
-    ("post", "/core/groups/", "core_groups_create", "core", Some("Group"), 201),
-    ("get", "/core/groups/{group_uuid}/", "core_groups_retrieve", "core", Some("Group"), 200),
-    ("put", "/core/groups/{group_uuid}/", "core_groups_update", "core", Some("Group"), 200),
-    ("patch", "/core/groups/{group_uuid}/", "core_groups_partial_update", "core", Some("Group"), 200),
-    ("delete", "/core/groups/{group_uuid}/", "core_groups_destroy", "core", None, 204),
-    ("post", "/core/groups/{group_uuid}/add_user/", "core_groups_add_user_create", "core", None, 204),
-    ("post", "/core/groups/{group_uuid}/remove_user/", "core_groups_remove_user_create", "core", None, 204),
-    ("get", "/core/tokens/", "core_tokens_list", "core", Some("PaginatedTokenList"), 200),
-    ("post", "/core/tokens/", "core_tokens_create", "core", Some("Token"), 201),
-    ("get", "/core/tokens/{identifier}/", "core_tokens_retrieve", "core", Some("Token"), 200),
-    ("put", "/core/tokens/{identifier}/", "core_tokens_update", "core", Some("Token"), 200),
-    ("patch", "/core/tokens/{identifier}/", "core_tokens_partial_update", "core", Some("Token"), 200),
-    ("delete", "/core/tokens/{identifier}/", "core_tokens_destroy", "core", None, 204),
-    ("post", "/core/tokens/{identifier}/set_key/", "core_tokens_set_key_create", "core", None, 204),
-    ("get", "/core/tokens/{identifier}/view_key/", "core_tokens_view_key_retrieve", "core", Some("TokenView"), 200),
-    ("get", "/core/users/", "core_users_list", "core", Some("PaginatedUserList"), 200),
-    ("post", "/core/users/", "core_users_create", "core", Some("User"), 201),
-    ("get", "/core/users/me/", "core_users_me_retrieve", "core", Some("SessionUser"), 200),
-    ("get", "/core/users/paths/", "core_users_paths_retrieve", "core", Some("UserPath"), 200),
-    ("get", "/core/users/{id}/", "core_users_retrieve", "core", Some("User"), 200),
-    ("put", "/core/users/{id}/", "core_users_update", "core", Some("User"), 200),
-    ("patch", "/core/users/{id}/", "core_users_partial_update", "core", Some("User"), 200),
-    ("delete", "/core/users/{id}/", "core_users_destroy", "core", None, 204),
-    ("post", "/core/users/{id}/set_password/", "core_users_set_password_create", "core", None, 204),
-    ("get", "/events/events/", "events_events_list", "events", Some("PaginatedEventList"), 200),
-    ("get", "/events/events/{event_uuid}/", "events_events_retrieve", "events", Some("Event"), 200),
-    ("get", "/providers/all/", "providers_all_list", "providers", Some("PaginatedProviderList"), 200),
-    ("get", "/providers/all/{id}/", "providers_all_retrieve", "providers", Some("Provider"), 200),
-    ("delete", "/providers/all/{id}/", "providers_all_destroy", "providers", None, 204),
-    ("get", "/root/config/", "root_config_retrieve", "root", Some("Config"), 200),
+    (
+        "get",
+        "/admin/system/",
+        "admin_system_retrieve",
+        "admin",
+        Some("SystemInfo"),
+        200,
+    ),
+    (
+        "post",
+        "/admin/system/",
+        "admin_system_create",
+        "admin",
+        Some("SystemInfo"),
+        200,
+    ),
+    (
+        "get",
+        "/admin/version/",
+        "admin_version_retrieve",
+        "admin",
+        Some("Version"),
+        200,
+    ),
+    (
+        "get",
+        "/admin/version/history/",
+        "admin_version_history_list",
+        "admin",
+        Some("[VersionHistory]"),
+        200,
+    ),
+    (
+        "get",
+        "/admin/version/history/{id}/",
+        "admin_version_history_retrieve",
+        "admin",
+        Some("VersionHistory"),
+        200,
+    ),
+    (
+        "get",
+        "/core/groups/",
+        "core_groups_list",
+        "core",
+        Some("PaginatedGroupList"),
+        200,
+    ),
+    (
+        "post",
+        "/core/groups/",
+        "core_groups_create",
+        "core",
+        Some("Group"),
+        201,
+    ),
+    (
+        "get",
+        "/core/groups/{group_uuid}/",
+        "core_groups_retrieve",
+        "core",
+        Some("Group"),
+        200,
+    ),
+    (
+        "put",
+        "/core/groups/{group_uuid}/",
+        "core_groups_update",
+        "core",
+        Some("Group"),
+        200,
+    ),
+    (
+        "patch",
+        "/core/groups/{group_uuid}/",
+        "core_groups_partial_update",
+        "core",
+        Some("Group"),
+        200,
+    ),
+    (
+        "delete",
+        "/core/groups/{group_uuid}/",
+        "core_groups_destroy",
+        "core",
+        None,
+        204,
+    ),
+    (
+        "post",
+        "/core/groups/{group_uuid}/add_user/",
+        "core_groups_add_user_create",
+        "core",
+        None,
+        204,
+    ),
+    (
+        "post",
+        "/core/groups/{group_uuid}/remove_user/",
+        "core_groups_remove_user_create",
+        "core",
+        None,
+        204,
+    ),
+    (
+        "get",
+        "/core/tokens/",
+        "core_tokens_list",
+        "core",
+        Some("PaginatedTokenList"),
+        200,
+    ),
+    (
+        "post",
+        "/core/tokens/",
+        "core_tokens_create",
+        "core",
+        Some("Token"),
+        201,
+    ),
+    (
+        "get",
+        "/core/tokens/{identifier}/",
+        "core_tokens_retrieve",
+        "core",
+        Some("Token"),
+        200,
+    ),
+    (
+        "put",
+        "/core/tokens/{identifier}/",
+        "core_tokens_update",
+        "core",
+        Some("Token"),
+        200,
+    ),
+    (
+        "patch",
+        "/core/tokens/{identifier}/",
+        "core_tokens_partial_update",
+        "core",
+        Some("Token"),
+        200,
+    ),
+    (
+        "delete",
+        "/core/tokens/{identifier}/",
+        "core_tokens_destroy",
+        "core",
+        None,
+        204,
+    ),
+    (
+        "post",
+        "/core/tokens/{identifier}/set_key/",
+        "core_tokens_set_key_create",
+        "core",
+        None,
+        204,
+    ),
+    (
+        "get",
+        "/core/tokens/{identifier}/view_key/",
+        "core_tokens_view_key_retrieve",
+        "core",
+        Some("TokenView"),
+        200,
+    ),
+    (
+        "get",
+        "/core/users/",
+        "core_users_list",
+        "core",
+        Some("PaginatedUserList"),
+        200,
+    ),
+    (
+        "post",
+        "/core/users/",
+        "core_users_create",
+        "core",
+        Some("User"),
+        201,
+    ),
+    (
+        "get",
+        "/core/users/me/",
+        "core_users_me_retrieve",
+        "core",
+        Some("SessionUser"),
+        200,
+    ),
+    (
+        "get",
+        "/core/users/paths/",
+        "core_users_paths_retrieve",
+        "core",
+        Some("UserPath"),
+        200,
+    ),
+    (
+        "get",
+        "/core/users/{id}/",
+        "core_users_retrieve",
+        "core",
+        Some("User"),
+        200,
+    ),
+    (
+        "put",
+        "/core/users/{id}/",
+        "core_users_update",
+        "core",
+        Some("User"),
+        200,
+    ),
+    (
+        "patch",
+        "/core/users/{id}/",
+        "core_users_partial_update",
+        "core",
+        Some("User"),
+        200,
+    ),
+    (
+        "delete",
+        "/core/users/{id}/",
+        "core_users_destroy",
+        "core",
+        None,
+        204,
+    ),
+    (
+        "post",
+        "/core/users/{id}/set_password/",
+        "core_users_set_password_create",
+        "core",
+        None,
+        204,
+    ),
+    (
+        "get",
+        "/events/events/",
+        "events_events_list",
+        "events",
+        Some("PaginatedEventList"),
+        200,
+    ),
+    (
+        "get",
+        "/events/events/{event_uuid}/",
+        "events_events_retrieve",
+        "events",
+        Some("Event"),
+        200,
+    ),
+    (
+        "get",
+        "/providers/all/",
+        "providers_all_list",
+        "providers",
+        Some("PaginatedProviderList"),
+        200,
+    ),
+    (
+        "get",
+        "/providers/all/{id}/",
+        "providers_all_retrieve",
+        "providers",
+        Some("Provider"),
+        200,
+    ),
+    (
+        "delete",
+        "/providers/all/{id}/",
+        "providers_all_destroy",
+        "providers",
+        None,
+        204,
+    ),
+    (
+        "get",
+        "/root/config/",
+        "root_config_retrieve",
+        "root",
+        Some("Config"),
+        200,
+    ),
 ];
 
 fn schema_ref(name: &str) -> Value {
@@ -87,7 +346,10 @@ fn response_schema(name: &str, schemas: &mut Map<String, Value>) -> Value {
     if let Some(inner) = name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
         return json!({"type": "array", "items": schema_ref(inner)});
     }
-    if let Some(inner) = name.strip_prefix("Paginated").and_then(|n| n.strip_suffix("List")) {
+    if let Some(inner) = name
+        .strip_prefix("Paginated")
+        .and_then(|n| n.strip_suffix("List"))
+    {
         schemas.insert(
             name.to_string(),
             json!({
@@ -106,7 +368,10 @@ fn response_schema(name: &str, schemas: &mut Map<String, Value>) -> Value {
 /// The OpenAPI document as JSON.
 pub fn document() -> Value {
     let components = serde_json::to_value(Components::openapi()).unwrap_or_default();
-    let mut schemas = components["components"]["schemas"].as_object().cloned().unwrap_or_default();
+    let mut schemas = components["components"]["schemas"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
     schemas.insert(
         "GenericError".into(),
         json!({"type": "object", "properties": {"detail": {"type": "string"}, "code": {"type": "string"}}, "required": ["detail"]}),
@@ -119,7 +384,9 @@ pub fn document() -> Value {
     for (method, path, operation_id, tag, response, status) in OPERATIONS {
         let mut responses = Map::new();
         let ok = match response {
-            Some(name) => json!({"description": "", "content": {"application/json": {"schema": response_schema(name, &mut schemas)}}}),
+            Some(name) => {
+                json!({"description": "", "content": {"application/json": {"schema": response_schema(name, &mut schemas)}}})
+            }
             None => json!({"description": "No response body"}),
         };
         responses.insert(status.to_string(), ok);
@@ -150,5 +417,9 @@ pub fn document() -> Value {
 
 /// `GET /api/v3/schema/` (JSON; `?format=yaml` is not offered yet, see docs/compatibility.md).
 pub async fn serve() -> Response {
-    ([(header::CONTENT_TYPE, "application/vnd.oai.openapi+json")], Json(document())).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/vnd.oai.openapi+json")],
+        Json(document()),
+    )
+        .into_response()
 }

@@ -19,7 +19,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
             .await
             .map_err(|_| ApiError::BadRequest("invalid query string".into()))?;
         let pairs = raw
-            .map(|q| form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+            .map(|q| {
+                form_urlencoded::parse(q.as_bytes())
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect()
+            })
             .unwrap_or_default();
         Ok(Self(pairs))
     }
@@ -28,7 +32,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 impl Params {
     /// First value of `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// First non-empty value of `key`.
@@ -38,7 +45,11 @@ impl Params {
 
     /// Every value of `key`.
     pub fn all(&self, key: &str) -> Vec<String> {
-        self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 
     /// A boolean filter (`true`/`false`, also `1`/`0`); anything else is a 400.
@@ -55,7 +66,10 @@ impl Params {
     pub fn integer(&self, key: &str) -> Result<Option<i64>, ApiError> {
         match self.get(key) {
             None | Some("") => Ok(None),
-            Some(v) => v.parse().map(Some).map_err(|_| ApiError::field(key, "Enter a number.")),
+            Some(v) => v
+                .parse()
+                .map(Some)
+                .map_err(|_| ApiError::field(key, "Enter a number.")),
         }
     }
 
@@ -63,7 +77,9 @@ impl Params {
     pub fn uuid(&self, key: &str) -> Result<Option<uuid::Uuid>, ApiError> {
         match self.get(key) {
             None | Some("") => Ok(None),
-            Some(v) => uuid::Uuid::parse_str(v).map(Some).map_err(|_| ApiError::field(key, "Enter a valid UUID.")),
+            Some(v) => uuid::Uuid::parse_str(v)
+                .map(Some)
+                .map_err(|_| ApiError::field(key, "Enter a valid UUID.")),
         }
     }
 
@@ -71,17 +87,22 @@ impl Params {
     pub fn page(&self) -> Result<castellan_store::Page, ApiError> {
         let page = match self.get("page") {
             None | Some("") => 1,
-            Some(v) => v.parse::<i64>().ok().filter(|p| *p >= 1).ok_or(ApiError::NotFound)?,
-        };
-        let page_size = match self.get("page_size") {
-            None | Some("") => 100,
             Some(v) => v
                 .parse::<i64>()
                 .ok()
                 .filter(|p| *p >= 1)
-                .ok_or_else(|| ApiError::field("page_size", "A valid positive integer is required."))?,
+                .ok_or(ApiError::NotFound)?,
         };
-        Ok(castellan_store::Page { page, page_size: page_size.min(10_000) })
+        let page_size = match self.get("page_size") {
+            None | Some("") => 100,
+            Some(v) => v.parse::<i64>().ok().filter(|p| *p >= 1).ok_or_else(|| {
+                ApiError::field("page_size", "A valid positive integer is required.")
+            })?,
+        };
+        Ok(castellan_store::Page {
+            page,
+            page_size: page_size.min(10_000),
+        })
     }
 
     /// `search`.
@@ -91,7 +112,10 @@ impl Params {
 
     /// `ordering`, mapped through the endpoint's whitelist (unknown fields are ignored, as DRF does).
     pub fn ordering(&self, map: fn(&str) -> Option<&'static str>) -> Option<String> {
-        self.get("ordering").and_then(|o| o.split(',').next()).and_then(map).map(str::to_string)
+        self.get("ordering")
+            .and_then(|o| o.split(',').next())
+            .and_then(map)
+            .map(str::to_string)
     }
 }
 
@@ -126,16 +150,32 @@ pub struct Paginated<T> {
 impl<T> Paginated<T> {
     /// Builds the envelope like authentik's paginator; a page past the last one is a 404.
     pub fn new(results: Vec<T>, count: i64, page: castellan_store::Page) -> Result<Self, ApiError> {
-        let total_pages = if count == 0 { 1 } else { (count + page.page_size - 1) / page.page_size };
+        let total_pages = if count == 0 {
+            1
+        } else {
+            (count + page.page_size - 1) / page.page_size
+        };
         if page.page > total_pages {
             return Err(ApiError::NotFound);
         }
         let current = page.page;
-        let start_index = if count == 0 { 0 } else { (current - 1) * page.page_size + 1 };
-        let end_index = if count == 0 { 0 } else { start_index + results.len() as i64 - 1 };
+        let start_index = if count == 0 {
+            0
+        } else {
+            (current - 1) * page.page_size + 1
+        };
+        let end_index = if count == 0 {
+            0
+        } else {
+            start_index + results.len() as i64 - 1
+        };
         Ok(Self {
             pagination: Pagination {
-                next: if current < total_pages { current + 1 } else { 0 },
+                next: if current < total_pages {
+                    current + 1
+                } else {
+                    0
+                },
                 previous: if current > 1 { current - 1 } else { 0 },
                 count,
                 current,

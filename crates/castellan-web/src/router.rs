@@ -22,25 +22,37 @@ pub fn router(state: AppState) -> Router {
         .route("/core/users/paths/", get(users::paths))
         .route(
             "/core/users/{id}/",
-            get(users::retrieve).put(users::update).patch(users::partial_update).delete(users::destroy),
+            get(users::retrieve)
+                .put(users::update)
+                .patch(users::partial_update)
+                .delete(users::destroy),
         )
         .route("/core/users/{id}/set_password/", post(users::set_password))
         .route("/core/groups/", get(groups::list).post(groups::create))
         .route(
             "/core/groups/{id}/",
-            get(groups::retrieve).put(groups::update).patch(groups::partial_update).delete(groups::destroy),
+            get(groups::retrieve)
+                .put(groups::update)
+                .patch(groups::partial_update)
+                .delete(groups::destroy),
         )
         .route("/core/groups/{id}/add_user/", post(groups::add_user))
         .route("/core/groups/{id}/remove_user/", post(groups::remove_user))
         .route("/core/tokens/", get(tokens::list).post(tokens::create))
         .route(
             "/core/tokens/{identifier}/",
-            get(tokens::retrieve).put(tokens::update).patch(tokens::partial_update).delete(tokens::destroy),
+            get(tokens::retrieve)
+                .put(tokens::update)
+                .patch(tokens::partial_update)
+                .delete(tokens::destroy),
         )
         .route("/core/tokens/{identifier}/view_key/", get(tokens::view_key))
         .route("/core/tokens/{identifier}/set_key/", post(tokens::set_key))
         .route("/providers/all/", get(providers::list))
-        .route("/providers/all/{id}/", get(providers::retrieve).delete(providers::destroy))
+        .route(
+            "/providers/all/{id}/",
+            get(providers::retrieve).delete(providers::destroy),
+        )
         .route("/events/events/", get(events::list))
         .route("/events/events/{id}/", get(events::retrieve))
         .route("/admin/version/", get(admin::version))
@@ -55,7 +67,9 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v3", api)
         .route("/-/health/live/", get(health::live).head(health::live))
         .route("/-/health/ready/", get(health::ready).head(health::ready))
-        .layer(axum::middleware::from_fn(crate::middleware::request_context))
+        .layer(axum::middleware::from_fn(
+            crate::middleware::request_context,
+        ))
         .layer(CatchPanicLayer::custom(|_| {
             use axum::response::IntoResponse;
             ApiError::Internal("handler panicked".into()).into_response()

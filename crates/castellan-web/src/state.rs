@@ -34,7 +34,10 @@ impl Default for WebSettings {
             cache_timeouts: [300, 300, 300, 300],
             error_reporting: (false, String::new(), "customer".into(), false, 0.1),
             trusted_proxies: vec![
-                (std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 0)), 8),
+                (
+                    std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 0)),
+                    8,
+                ),
                 (std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST), 128),
             ],
         }

@@ -59,11 +59,20 @@ pub struct VersionHistory {
 }
 
 fn history_json(v: castellan_core::version::VersionHistory) -> VersionHistory {
-    VersionHistory { id: v.id, timestamp: v.timestamp, version: v.version, build: v.build }
+    VersionHistory {
+        id: v.id,
+        timestamp: v.timestamp,
+        version: v.version,
+        build: v.build,
+    }
 }
 
 /// `GET /admin/version/history/` (unpaginated, newest first).
-pub async fn history(State(state): State<AppState>, _a: Admin, params: Params) -> ApiResult<Json<Vec<VersionHistory>>> {
+pub async fn history(
+    State(state): State<AppState>,
+    _a: Admin,
+    params: Params,
+) -> ApiResult<Json<Vec<VersionHistory>>> {
     let mut conn = state.store.conn().await?;
     let rows = version_history::list(
         &mut conn,
@@ -76,9 +85,15 @@ pub async fn history(State(state): State<AppState>, _a: Admin, params: Params) -
 }
 
 /// `GET /admin/version/history/{id}/`.
-pub async fn history_retrieve(State(state): State<AppState>, _a: Admin, Path(id): Path<i64>) -> ApiResult<Json<VersionHistory>> {
+pub async fn history_retrieve(
+    State(state): State<AppState>,
+    _a: Admin,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<VersionHistory>> {
     let mut conn = state.store.conn().await?;
-    let row = version_history::get(&mut conn, id).await?.ok_or(ApiError::NotFound)?;
+    let row = version_history::get(&mut conn, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     Ok(Json(history_json(row)))
 }
 
@@ -125,13 +140,25 @@ pub struct SystemInfo {
 }
 
 /// `GET /admin/system/` (and `POST`, as authentik).
-pub async fn system(State(state): State<AppState>, _a: Admin, ctx: RequestContext, headers: HeaderMap) -> Json<SystemInfo> {
+pub async fn system(
+    State(state): State<AppState>,
+    _a: Admin,
+    ctx: RequestContext,
+    headers: HeaderMap,
+) -> Json<SystemInfo> {
     let http_headers = headers
         .iter()
         .filter(|(k, _)| !matches!(k.as_str(), "authorization" | "cookie" | "x-authentik-csrf"))
-        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
+        .filter_map(|(k, v)| {
+            v.to_str()
+                .ok()
+                .map(|v| (k.as_str().to_string(), v.to_string()))
+        })
         .collect();
-    let secure = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
+    let secure = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        == Some("https");
     Json(SystemInfo {
         http_headers,
         http_host: ctx.host,

@@ -56,7 +56,11 @@ fn to_json(e: Event) -> EventJson {
 }
 
 /// `GET /events/events/`.
-pub async fn list(State(state): State<AppState>, _a: Admin, params: Params) -> ApiResult<Json<Paginated<EventJson>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    _a: Admin,
+    params: Params,
+) -> ApiResult<Json<Paginated<EventJson>>> {
     let page = params.page()?;
     let f = EventFilter {
         action: params.text("action"),
@@ -67,12 +71,22 @@ pub async fn list(State(state): State<AppState>, _a: Admin, params: Params) -> A
     };
     let mut conn = state.store.conn().await?;
     let (rows, count) = events::list(&mut conn, &f, page).await?;
-    Ok(Json(Paginated::new(rows.into_iter().map(to_json).collect(), count, page)?))
+    Ok(Json(Paginated::new(
+        rows.into_iter().map(to_json).collect(),
+        count,
+        page,
+    )?))
 }
 
 /// `GET /events/events/{id}/`.
-pub async fn retrieve(State(state): State<AppState>, _a: Admin, Path(id): Path<Uuid>) -> ApiResult<Json<EventJson>> {
+pub async fn retrieve(
+    State(state): State<AppState>,
+    _a: Admin,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<EventJson>> {
     let mut conn = state.store.conn().await?;
-    let e = events::get(&mut conn, id).await?.ok_or(ApiError::NotFound)?;
+    let e = events::get(&mut conn, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     Ok(Json(to_json(e)))
 }

@@ -55,16 +55,33 @@ fn model_ref(g: &Group) -> Value {
     audit::model_ref("authentik_core", "group", g.pk, &g.name)
 }
 
-async fn to_json(conn: &mut AnyConnection, state: &AppState, g: Group, index: &GroupIndex, include_users: bool) -> ApiResult<GroupJson> {
+async fn to_json(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    g: Group,
+    index: &GroupIndex,
+    include_users: bool,
+) -> ApiResult<GroupJson> {
     let ids = groups::member_ids(conn, g.pk).await?;
     let users_obj = if include_users {
         let (members, _) = users::list(
             conn,
-            &users::UserFilter { pks: Some(ids.clone()), ..Default::default() },
-            castellan_store::Page { page: 1, page_size: ids.len().max(1) as i64 },
+            &users::UserFilter {
+                pks: Some(ids.clone()),
+                ..Default::default()
+            },
+            castellan_store::Page {
+                page: 1,
+                page_size: ids.len().max(1) as i64,
+            },
         )
         .await?;
-        Some(members.into_iter().map(|u| group_member(u, &state.install_id)).collect())
+        Some(
+            members
+                .into_iter()
+                .map(|u| group_member(u, &state.install_id))
+                .collect(),
+        )
     } else {
         None
     };
@@ -84,12 +101,19 @@ async fn to_json(conn: &mut AnyConnection, state: &AppState, g: Group, index: &G
 }
 
 /// `GET /core/groups/`.
-pub async fn list(State(state): State<AppState>, _a: Admin, params: Params) -> ApiResult<Json<Paginated<GroupJson>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    _a: Admin,
+    params: Params,
+) -> ApiResult<Json<Paginated<GroupJson>>> {
     let page = params.page()?;
     let mut conn = state.store.conn().await?;
     let mut members_by_pk = Vec::new();
     for v in params.all("members_by_pk") {
-        members_by_pk.push(v.parse().map_err(|_| ApiError::field("members_by_pk", "Enter a number."))?);
+        members_by_pk.push(
+            v.parse()
+                .map_err(|_| ApiError::field("members_by_pk", "Enter a number."))?,
+        );
     }
     let f = GroupFilter {
         name: params.text("name"),
@@ -114,14 +138,24 @@ async fn load(conn: &mut AnyConnection, id: Uuid) -> ApiResult<Group> {
 }
 
 /// `GET /core/groups/{id}/`.
-pub async fn retrieve(State(state): State<AppState>, _a: Admin, Path(id): Path<Uuid>) -> ApiResult<Json<GroupJson>> {
+pub async fn retrieve(
+    State(state): State<AppState>,
+    _a: Admin,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<GroupJson>> {
     let mut conn = state.store.conn().await?;
     let g = load(&mut conn, id).await?;
     let index = GroupIndex::load(&mut conn).await?;
     Ok(Json(to_json(&mut conn, &state, g, &index, true).await?))
 }
 
-async fn validate(conn: &mut AnyConnection, body: &Map<String, Value>, partial: bool, mut g: Group, existing: bool) -> ApiResult<(Group, Option<Vec<i64>>)> {
+async fn validate(
+    conn: &mut AnyConnection,
+    body: &Map<String, Value>,
+    partial: bool,
+    mut g: Group,
+    existing: bool,
+) -> ApiResult<(Group, Option<Vec<i64>>)> {
     let mut f = Fields::new(body, partial);
     if let Some(v) = f.string("name", true, false, TEXT_MAX) {
         g.name = v;
@@ -146,13 +180,19 @@ async fn validate(conn: &mut AnyConnection, body: &Map<String, Value>, partial: 
         if parent == g.pk {
             f.error("parent", "A group cannot be its own parent.");
         } else if groups::get(conn, parent).await?.is_none() {
-            f.error("parent", format!("Invalid pk \"{parent}\" - object does not exist."));
+            f.error(
+                "parent",
+                format!("Invalid pk \"{parent}\" - object does not exist."),
+            );
         }
     }
     if let Some(list) = &members {
         let found = users::existing(conn, list).await?;
         if let Some(missing) = list.iter().find(|u| !found.contains(u)) {
-            f.error("users", format!("Invalid pk \"{missing}\" - object does not exist."));
+            f.error(
+                "users",
+                format!("Invalid pk \"{missing}\" - object does not exist."),
+            );
         }
     }
     f.finish()?;
@@ -160,23 +200,49 @@ async fn validate(conn: &mut AnyConnection, body: &Map<String, Value>, partial: 
 }
 
 /// `POST /core/groups/`.
-pub async fn create(State(state): State<AppState>, Admin(admin): Admin, ctx: RequestContext, JsonBody(body): JsonBody) -> ApiResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ctx: RequestContext,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
     let now = state.store.now();
     let mut tx = state.store.begin().await?;
-    let blank = Group { pk: Uuid::new_v4(), name: String::new(), is_superuser: false, parent: None, attributes: json!({}) };
+    let blank = Group {
+        pk: Uuid::new_v4(),
+        name: String::new(),
+        is_superuser: false,
+        parent: None,
+        attributes: json!({}),
+    };
     let (g, members) = validate(&mut tx, &body, false, blank, false).await?;
     groups::create(&mut tx, &g).await?;
     if let Some(m) = &members {
         groups::set_members(&mut tx, g.pk, m).await?;
     }
-    audit::model_event(&mut tx, now, &ctx, &admin.user, "model_created", model_ref(&g)).await?;
+    audit::model_event(
+        &mut tx,
+        now,
+        &ctx,
+        &admin.user,
+        "model_created",
+        model_ref(&g),
+    )
+    .await?;
     let index = GroupIndex::load(&mut tx).await?;
     let out = to_json(&mut tx, &state, g, &index, true).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
 
-async fn write(state: &AppState, admin: &Admin, ctx: &RequestContext, id: Uuid, body: &Map<String, Value>, partial: bool) -> ApiResult<Json<GroupJson>> {
+async fn write(
+    state: &AppState,
+    admin: &Admin,
+    ctx: &RequestContext,
+    id: Uuid,
+    body: &Map<String, Value>,
+    partial: bool,
+) -> ApiResult<Json<GroupJson>> {
     let now = state.store.now();
     let mut tx = state.store.begin().await?;
     let before = load(&mut tx, id).await?;
@@ -185,7 +251,15 @@ async fn write(state: &AppState, admin: &Admin, ctx: &RequestContext, id: Uuid, 
     if let Some(m) = &members {
         groups::set_members(&mut tx, g.pk, m).await?;
     }
-    audit::model_event(&mut tx, now, ctx, &admin.0.user, "model_updated", model_ref(&g)).await?;
+    audit::model_event(
+        &mut tx,
+        now,
+        ctx,
+        &admin.0.user,
+        "model_updated",
+        model_ref(&g),
+    )
+    .await?;
     let index = GroupIndex::load(&mut tx).await?;
     let out = to_json(&mut tx, state, g, &index, true).await?;
     tx.commit().await.map_err(StoreError::from)?;
@@ -193,27 +267,57 @@ async fn write(state: &AppState, admin: &Admin, ctx: &RequestContext, id: Uuid, 
 }
 
 /// `PUT /core/groups/{id}/`.
-pub async fn update(State(state): State<AppState>, admin: Admin, ctx: RequestContext, Path(id): Path<Uuid>, JsonBody(body): JsonBody) -> ApiResult<Json<GroupJson>> {
+pub async fn update(
+    State(state): State<AppState>,
+    admin: Admin,
+    ctx: RequestContext,
+    Path(id): Path<Uuid>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<GroupJson>> {
     write(&state, &admin, &ctx, id, &body, false).await
 }
 
 /// `PATCH /core/groups/{id}/`.
-pub async fn partial_update(State(state): State<AppState>, admin: Admin, ctx: RequestContext, Path(id): Path<Uuid>, JsonBody(body): JsonBody) -> ApiResult<Json<GroupJson>> {
+pub async fn partial_update(
+    State(state): State<AppState>,
+    admin: Admin,
+    ctx: RequestContext,
+    Path(id): Path<Uuid>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<GroupJson>> {
     write(&state, &admin, &ctx, id, &body, true).await
 }
 
 /// `DELETE /core/groups/{id}/`.
-pub async fn destroy(State(state): State<AppState>, Admin(admin): Admin, ctx: RequestContext, Path(id): Path<Uuid>) -> ApiResult<StatusCode> {
+pub async fn destroy(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ctx: RequestContext,
+    Path(id): Path<Uuid>,
+) -> ApiResult<StatusCode> {
     let now = state.store.now();
     let mut tx = state.store.begin().await?;
     let g = load(&mut tx, id).await?;
     groups::delete(&mut tx, id).await?;
-    audit::model_event(&mut tx, now, &ctx, &admin.user, "model_deleted", model_ref(&g)).await?;
+    audit::model_event(
+        &mut tx,
+        now,
+        &ctx,
+        &admin.user,
+        "model_deleted",
+        model_ref(&g),
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn membership(state: &AppState, id: Uuid, body: &Map<String, Value>, add: bool) -> ApiResult<StatusCode> {
+async fn membership(
+    state: &AppState,
+    id: Uuid,
+    body: &Map<String, Value>,
+    add: bool,
+) -> ApiResult<StatusCode> {
     let mut f = Fields::new(body, false);
     let pk = f.integer("pk", true);
     f.finish()?;
@@ -233,11 +337,21 @@ async fn membership(state: &AppState, id: Uuid, body: &Map<String, Value>, add: 
 }
 
 /// `POST /core/groups/{id}/add_user/`.
-pub async fn add_user(State(state): State<AppState>, _a: Admin, Path(id): Path<Uuid>, JsonBody(body): JsonBody) -> ApiResult<StatusCode> {
+pub async fn add_user(
+    State(state): State<AppState>,
+    _a: Admin,
+    Path(id): Path<Uuid>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<StatusCode> {
     membership(&state, id, &body, true).await
 }
 
 /// `POST /core/groups/{id}/remove_user/`.
-pub async fn remove_user(State(state): State<AppState>, _a: Admin, Path(id): Path<Uuid>, JsonBody(body): JsonBody) -> ApiResult<StatusCode> {
+pub async fn remove_user(
+    State(state): State<AppState>,
+    _a: Admin,
+    Path(id): Path<Uuid>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<StatusCode> {
     membership(&state, id, &body, false).await
 }

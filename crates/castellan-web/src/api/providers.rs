@@ -57,14 +57,20 @@ pub struct ProviderJson {
 }
 
 /// Serialises providers with their application assignments.
-pub async fn providers_json(conn: &mut AnyConnection, list: Vec<Provider>) -> ApiResult<Vec<ProviderJson>> {
+pub async fn providers_json(
+    conn: &mut AnyConnection,
+    list: Vec<Provider>,
+) -> ApiResult<Vec<ProviderJson>> {
     let pks: Vec<i64> = list.iter().map(|p| p.pk).collect();
     let assigned: HashMap<i64, (String, String)> = applications::by_provider(conn, &pks)
         .await?
         .into_iter()
         .filter_map(|a| a.provider.map(|p| (p, (a.slug, a.name))))
         .collect();
-    let bc_ids: Vec<Uuid> = list.iter().filter_map(|p| p.backchannel_application).collect();
+    let bc_ids: Vec<Uuid> = list
+        .iter()
+        .filter_map(|p| p.backchannel_application)
+        .collect();
     let backchannel: HashMap<Uuid, (String, String)> = applications::get_many(conn, &bc_ids)
         .await?
         .into_iter()
@@ -75,7 +81,9 @@ pub async fn providers_json(conn: &mut AnyConnection, list: Vec<Provider>) -> Ap
         .map(|p| {
             let (component, verbose, plural, model) = p.provider_type.meta();
             let app = assigned.get(&p.pk);
-            let bc = p.backchannel_application.and_then(|id| backchannel.get(&id));
+            let bc = p
+                .backchannel_application
+                .and_then(|id| backchannel.get(&id));
             ProviderJson {
                 pk: p.pk,
                 name: p.name,
@@ -97,7 +105,11 @@ pub async fn providers_json(conn: &mut AnyConnection, list: Vec<Provider>) -> Ap
 }
 
 /// `GET /providers/all/`.
-pub async fn list(State(state): State<AppState>, _a: Admin, params: Params) -> ApiResult<Json<Paginated<ProviderJson>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    _a: Admin,
+    params: Params,
+) -> ApiResult<Json<Paginated<ProviderJson>>> {
     let page = params.page()?;
     let f = ProviderFilter {
         application_isnull: params.boolean("application__isnull")?,
@@ -112,20 +124,42 @@ pub async fn list(State(state): State<AppState>, _a: Admin, params: Params) -> A
 }
 
 /// `GET /providers/all/{id}/`.
-pub async fn retrieve(State(state): State<AppState>, _a: Admin, Path(id): Path<i64>) -> ApiResult<Json<ProviderJson>> {
+pub async fn retrieve(
+    State(state): State<AppState>,
+    _a: Admin,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ProviderJson>> {
     let mut conn = state.store.conn().await?;
-    let p = providers::get(&mut conn, id).await?.ok_or(ApiError::NotFound)?;
-    providers_json(&mut conn, vec![p]).await?.pop().map(Json).ok_or(ApiError::NotFound)
+    let p = providers::get(&mut conn, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    providers_json(&mut conn, vec![p])
+        .await?
+        .pop()
+        .map(Json)
+        .ok_or(ApiError::NotFound)
 }
 
 /// `DELETE /providers/all/{id}/`.
-pub async fn destroy(State(state): State<AppState>, Admin(admin): Admin, ctx: RequestContext, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+pub async fn destroy(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ctx: RequestContext,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     let now = state.store.now();
     let mut tx = state.store.begin().await?;
-    let p = providers::get(&mut tx, id).await?.ok_or(ApiError::NotFound)?;
+    let p = providers::get(&mut tx, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     providers::delete(&mut tx, id).await?;
     let model = p.provider_type.meta().3.split('.').collect::<Vec<_>>();
-    let r = audit::model_ref(model.first().copied().unwrap_or_default(), model.get(1).copied().unwrap_or_default(), p.pk, &p.name);
+    let r = audit::model_ref(
+        model.first().copied().unwrap_or_default(),
+        model.get(1).copied().unwrap_or_default(),
+        p.pk,
+        &p.name,
+    );
     audit::model_event(&mut tx, now, &ctx, &admin.user, "model_deleted", r).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(StatusCode::NO_CONTENT)

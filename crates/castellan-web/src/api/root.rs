@@ -47,7 +47,13 @@ pub async fn config(State(state): State<AppState>) -> Json<Config> {
         capabilities.push("can_debug".into());
     }
     Json(Config {
-        error_reporting: ErrorReportingConfig { enabled, sentry_dsn: dsn, environment: env, send_pii: pii, traces_sample_rate: rate },
+        error_reporting: ErrorReportingConfig {
+            enabled,
+            sentry_dsn: dsn,
+            environment: env,
+            send_pii: pii,
+            traces_sample_rate: rate,
+        },
         capabilities,
         cache_timeout: s.cache_timeouts[0],
         cache_timeout_flows: s.cache_timeouts[1],

@@ -59,7 +59,9 @@ fn model_ref(t: &Token) -> Value {
 }
 
 async fn to_json(conn: &mut AnyConnection, state: &AppState, t: Token) -> ApiResult<TokenJson> {
-    let owner = users::get(conn, t.user).await?.ok_or_else(|| ApiError::Internal("token owner missing".into()))?;
+    let owner = users::get(conn, t.user)
+        .await?
+        .ok_or_else(|| ApiError::Internal("token owner missing".into()))?;
     Ok(TokenJson {
         pk: t.token_uuid,
         managed: t.managed,
@@ -74,11 +76,18 @@ async fn to_json(conn: &mut AnyConnection, state: &AppState, t: Token) -> ApiRes
 }
 
 /// `GET /core/tokens/`.
-pub async fn list(State(state): State<AppState>, _a: Admin, params: Params) -> ApiResult<Json<Paginated<TokenJson>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    _a: Admin,
+    params: Params,
+) -> ApiResult<Json<Paginated<TokenJson>>> {
     let page = params.page()?;
     let intent = match params.text("intent") {
         Some(i) => Some(TokenIntent::parse(&i).ok_or_else(|| {
-            ApiError::field("intent", format!("Select a valid choice. {i} is not one of the available choices."))
+            ApiError::field(
+                "intent",
+                format!("Select a valid choice. {i} is not one of the available choices."),
+            )
         })?),
         None => None,
     };
@@ -103,17 +112,31 @@ pub async fn list(State(state): State<AppState>, _a: Admin, params: Params) -> A
 }
 
 async fn load(conn: &mut AnyConnection, identifier: &str) -> ApiResult<Token> {
-    tokens::get_by_identifier(conn, identifier).await?.ok_or(ApiError::NotFound)
+    tokens::get_by_identifier(conn, identifier)
+        .await?
+        .ok_or(ApiError::NotFound)
 }
 
 /// `GET /core/tokens/{identifier}/`.
-pub async fn retrieve(State(state): State<AppState>, _a: Admin, Path(identifier): Path<String>) -> ApiResult<Json<TokenJson>> {
+pub async fn retrieve(
+    State(state): State<AppState>,
+    _a: Admin,
+    Path(identifier): Path<String>,
+) -> ApiResult<Json<TokenJson>> {
     let mut conn = state.store.conn().await?;
     let t = load(&mut conn, &identifier).await?;
     Ok(Json(to_json(&mut conn, &state, t).await?))
 }
 
-async fn validate(conn: &mut AnyConnection, state: &AppState, admin_pk: i64, body: &Map<String, Value>, partial: bool, mut t: Token, existing: bool) -> ApiResult<Token> {
+async fn validate(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    admin_pk: i64,
+    body: &Map<String, Value>,
+    partial: bool,
+    mut t: Token,
+    existing: bool,
+) -> ApiResult<Token> {
     let mut f = Fields::new(body, partial);
     if let Some(v) = f.string("identifier", true, false, 255) {
         if let Err(e) = castellan_core::application::validate_slug("identifier", &v, 255) {
@@ -147,18 +170,28 @@ async fn validate(conn: &mut AnyConnection, state: &AppState, admin_pk: i64, bod
     if t.intent == TokenIntent::Api && !existing {
         t.expires = Some(state.store.now() + Duration::days(1));
     }
-    if !f.has_error("identifier") && tokens::identifier_taken(conn, &t.identifier, existing.then_some(t.token_uuid)).await? {
+    if !f.has_error("identifier")
+        && tokens::identifier_taken(conn, &t.identifier, existing.then_some(t.token_uuid)).await?
+    {
         f.error("identifier", "This field must be unique.");
     }
     if !f.has_error("user") && users::get(conn, t.user).await?.is_none() {
-        f.error("user", format!("Invalid pk \"{}\" - object does not exist.", t.user));
+        f.error(
+            "user",
+            format!("Invalid pk \"{}\" - object does not exist.", t.user),
+        );
     }
     f.finish()?;
     Ok(t)
 }
 
 /// `POST /core/tokens/`.
-pub async fn create(State(state): State<AppState>, Admin(admin): Admin, ctx: RequestContext, JsonBody(body): JsonBody) -> ApiResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ctx: RequestContext,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
     let now = state.store.now();
     let blank = Token {
         token_uuid: Uuid::new_v4(),
@@ -174,57 +207,125 @@ pub async fn create(State(state): State<AppState>, Admin(admin): Admin, ctx: Req
     let mut tx = state.store.begin().await?;
     let t = validate(&mut tx, &state, admin.user.pk, &body, false, blank, false).await?;
     tokens::save(&mut tx, &t, true).await?;
-    audit::model_event(&mut tx, now, &ctx, &admin.user, "model_created", model_ref(&t)).await?;
+    audit::model_event(
+        &mut tx,
+        now,
+        &ctx,
+        &admin.user,
+        "model_created",
+        model_ref(&t),
+    )
+    .await?;
     let out = to_json(&mut tx, &state, t).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
 
-async fn write(state: &AppState, admin: &Admin, ctx: &RequestContext, identifier: &str, body: &Map<String, Value>, partial: bool) -> ApiResult<Json<TokenJson>> {
+async fn write(
+    state: &AppState,
+    admin: &Admin,
+    ctx: &RequestContext,
+    identifier: &str,
+    body: &Map<String, Value>,
+    partial: bool,
+) -> ApiResult<Json<TokenJson>> {
     let now = state.store.now();
     let mut tx = state.store.begin().await?;
     let before = load(&mut tx, identifier).await?;
     let t = validate(&mut tx, state, admin.0.user.pk, body, partial, before, true).await?;
     tokens::save(&mut tx, &t, false).await?;
-    audit::model_event(&mut tx, now, ctx, &admin.0.user, "model_updated", model_ref(&t)).await?;
+    audit::model_event(
+        &mut tx,
+        now,
+        ctx,
+        &admin.0.user,
+        "model_updated",
+        model_ref(&t),
+    )
+    .await?;
     let out = to_json(&mut tx, state, t).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(Json(out))
 }
 
 /// `PUT /core/tokens/{identifier}/`.
-pub async fn update(State(state): State<AppState>, admin: Admin, ctx: RequestContext, Path(id): Path<String>, JsonBody(body): JsonBody) -> ApiResult<Json<TokenJson>> {
+pub async fn update(
+    State(state): State<AppState>,
+    admin: Admin,
+    ctx: RequestContext,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<TokenJson>> {
     write(&state, &admin, &ctx, &id, &body, false).await
 }
 
 /// `PATCH /core/tokens/{identifier}/`.
-pub async fn partial_update(State(state): State<AppState>, admin: Admin, ctx: RequestContext, Path(id): Path<String>, JsonBody(body): JsonBody) -> ApiResult<Json<TokenJson>> {
+pub async fn partial_update(
+    State(state): State<AppState>,
+    admin: Admin,
+    ctx: RequestContext,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<TokenJson>> {
     write(&state, &admin, &ctx, &id, &body, true).await
 }
 
 /// `DELETE /core/tokens/{identifier}/`.
-pub async fn destroy(State(state): State<AppState>, Admin(admin): Admin, ctx: RequestContext, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub async fn destroy(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ctx: RequestContext,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     let now = state.store.now();
     let mut tx = state.store.begin().await?;
     let t = load(&mut tx, &id).await?;
     tokens::delete(&mut tx, &id).await?;
-    audit::model_event(&mut tx, now, &ctx, &admin.user, "model_deleted", model_ref(&t)).await?;
+    audit::model_event(
+        &mut tx,
+        now,
+        &ctx,
+        &admin.user,
+        "model_deleted",
+        model_ref(&t),
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /core/tokens/{identifier}/view_key/` (logs `secret_view`).
-pub async fn view_key(State(state): State<AppState>, Admin(admin): Admin, ctx: RequestContext, Path(id): Path<String>) -> ApiResult<Json<TokenView>> {
+pub async fn view_key(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ctx: RequestContext,
+    Path(id): Path<String>,
+) -> ApiResult<Json<TokenView>> {
     let now = state.store.now();
     let mut tx = state.store.begin().await?;
     let t = load(&mut tx, &id).await?;
-    audit::record(&mut tx, now, &ctx, Some(&admin.user), "secret_view", "authentik.core", json!({"secret": model_ref(&t)})).await?;
+    audit::record(
+        &mut tx,
+        now,
+        &ctx,
+        Some(&admin.user),
+        "secret_view",
+        "authentik.core",
+        json!({"secret": model_ref(&t)}),
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(Json(TokenView { key: t.key }))
 }
 
 /// `POST /core/tokens/{identifier}/set_key/`.
-pub async fn set_key(State(state): State<AppState>, Admin(admin): Admin, ctx: RequestContext, Path(id): Path<String>, JsonBody(body): JsonBody) -> ApiResult<StatusCode> {
+pub async fn set_key(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ctx: RequestContext,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<StatusCode> {
     let mut f = Fields::new(&body, false);
     let key = f.string("key", true, false, 512);
     f.finish()?;
@@ -233,7 +334,15 @@ pub async fn set_key(State(state): State<AppState>, Admin(admin): Admin, ctx: Re
     let mut t = load(&mut tx, &id).await?;
     t.key = key.unwrap_or_default();
     tokens::save(&mut tx, &t, false).await?;
-    audit::model_event(&mut tx, now, &ctx, &admin.user, "model_updated", model_ref(&t)).await?;
+    audit::model_event(
+        &mut tx,
+        now,
+        &ctx,
+        &admin.user,
+        "model_updated",
+        model_ref(&t),
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(StatusCode::NO_CONTENT)
 }

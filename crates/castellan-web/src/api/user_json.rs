@@ -147,8 +147,12 @@ pub async fn users_json(
                 name(a).cmp(&name(b))
             });
             let is_superuser = group::is_superuser(&ids, index.all());
-            let groups_obj = include_groups
-                .then(|| ids.iter().filter_map(|id| index.get(id)).map(|g| index.user_group(g)).collect());
+            let groups_obj = include_groups.then(|| {
+                ids.iter()
+                    .filter_map(|id| index.get(id))
+                    .map(|g| index.user_group(g))
+                    .collect()
+            });
             UserJson {
                 uid: user_uid(u.pk, install_id),
                 pk: u.pk,
@@ -171,7 +175,11 @@ pub async fn users_json(
 }
 
 /// Serialises one user.
-pub async fn user_json(conn: &mut AnyConnection, user: User, install_id: &Uuid) -> Result<UserJson, ApiError> {
+pub async fn user_json(
+    conn: &mut AnyConnection,
+    user: User,
+    install_id: &Uuid,
+) -> Result<UserJson, ApiError> {
     users_json(conn, vec![user], install_id, true, None)
         .await?
         .pop()

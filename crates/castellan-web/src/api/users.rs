@@ -30,22 +30,35 @@ fn model_ref(u: &User) -> Value {
 }
 
 /// `GET /core/users/`.
-pub async fn list(State(state): State<AppState>, _admin: Admin, params: Params) -> ApiResult<Json<Paginated<UserJson>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    _admin: Admin,
+    params: Params,
+) -> ApiResult<Json<Paginated<UserJson>>> {
     let page = params.page()?;
     let mut conn = state.store.conn().await?;
     let index = GroupIndex::load(&mut conn).await?;
     let mut types = Vec::new();
     for t in params.all("type") {
         types.push(UserType::parse(&t).ok_or_else(|| {
-            ApiError::field("type", format!("Select a valid choice. {t} is not one of the available choices."))
+            ApiError::field(
+                "type",
+                format!("Select a valid choice. {t} is not one of the available choices."),
+            )
         })?);
     }
     let mut groups_by_pk = Vec::new();
     for g in params.all("groups_by_pk") {
-        groups_by_pk.push(Uuid::parse_str(&g).map_err(|_| ApiError::field("groups_by_pk", "Enter a valid UUID."))?);
+        groups_by_pk.push(
+            Uuid::parse_str(&g)
+                .map_err(|_| ApiError::field("groups_by_pk", "Enter a valid UUID."))?,
+        );
     }
     if params.get("attributes").is_some_and(|a| !a.is_empty()) {
-        return Err(ApiError::field("attributes", "Filtering by attributes is not supported yet."));
+        return Err(ApiError::field(
+            "attributes",
+            "Filtering by attributes is not supported yet.",
+        ));
     }
     let filter = UserFilter {
         username: params.text("username"),
@@ -58,14 +71,23 @@ pub async fn list(State(state): State<AppState>, _admin: Admin, params: Params) 
         types,
         groups_by_name: params.all("groups_by_name"),
         groups_by_pk,
-        member_of_any: params.boolean("is_superuser")?.map(|b| (b, index.superuser_granting())),
+        member_of_any: params
+            .boolean("is_superuser")?
+            .map(|b| (b, index.superuser_granting())),
         search: params.search(),
         order_by: params.ordering(users::ordering),
         ..UserFilter::default()
     };
     let (rows, count) = users::list(&mut conn, &filter, page).await?;
     let include_groups = params.boolean("include_groups")?.unwrap_or(true);
-    let results = users_json(&mut conn, rows, &state.install_id, include_groups, Some(&index)).await?;
+    let results = users_json(
+        &mut conn,
+        rows,
+        &state.install_id,
+        include_groups,
+        Some(&index),
+    )
+    .await?;
     Ok(Json(Paginated::new(results, count, page)?))
 }
 
@@ -74,7 +96,11 @@ async fn load(conn: &mut AnyConnection, id: i64) -> ApiResult<User> {
 }
 
 /// `GET /core/users/{id}/`.
-pub async fn retrieve(State(state): State<AppState>, _admin: Admin, Path(id): Path<i64>) -> ApiResult<Json<UserJson>> {
+pub async fn retrieve(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<UserJson>> {
     let mut conn = state.store.conn().await?;
     let user = load(&mut conn, id).await?;
     Ok(Json(user_json(&mut conn, user, &state.install_id).await?))
@@ -124,7 +150,10 @@ async fn validate(
     if let Some(v) = f.choice("type", &UserType::ALL.map(UserType::as_str)) {
         let t = UserType::parse(&v).unwrap_or_default();
         if t == UserType::InternalServiceAccount {
-            f.error("type", "Setting a user to internal service account is not possible.");
+            f.error(
+                "type",
+                "Setting a user to internal service account is not possible.",
+            );
         }
         user.user_type = t;
     }
@@ -137,7 +166,10 @@ async fn validate(
     if let Some(list) = &groups {
         let found = groups::existing(conn, list).await?;
         if let Some(missing) = list.iter().find(|g| !found.contains(g)) {
-            f.error("groups", format!("Invalid pk \"{missing}\" - object does not exist."));
+            f.error(
+                "groups",
+                format!("Invalid pk \"{missing}\" - object does not exist."),
+            );
         }
     }
     f.finish()?;
@@ -147,7 +179,9 @@ async fn validate(
 /// A light email check (Django's validator accepts `local@domain` with a dot-free domain too).
 fn looks_like_email(v: &str) -> bool {
     match v.rsplit_once('@') {
-        Some((local, domain)) => !local.is_empty() && !domain.is_empty() && !v.contains(char::is_whitespace),
+        Some((local, domain)) => {
+            !local.is_empty() && !domain.is_empty() && !v.contains(char::is_whitespace)
+        }
         None => false,
     }
 }
@@ -196,18 +230,38 @@ pub async fn create(
     if let Some(g) = &changes.groups {
         users::set_groups(&mut tx, created.pk, g).await?;
     }
-    audit::model_event(&mut tx, now, &ctx, &admin.user, "model_created", model_ref(&created)).await?;
+    audit::model_event(
+        &mut tx,
+        now,
+        &ctx,
+        &admin.user,
+        "model_created",
+        model_ref(&created),
+    )
+    .await?;
     let out = user_json(&mut tx, created, &state.install_id).await?;
-    tx.commit().await.map_err(castellan_store::StoreError::from)?;
+    tx.commit()
+        .await
+        .map_err(castellan_store::StoreError::from)?;
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
 
-async fn write(state: &AppState, admin: &Principal, ctx: &RequestContext, id: i64, body: &serde_json::Map<String, Value>, partial: bool) -> ApiResult<Json<UserJson>> {
+async fn write(
+    state: &AppState,
+    admin: &Principal,
+    ctx: &RequestContext,
+    id: i64,
+    body: &serde_json::Map<String, Value>,
+    partial: bool,
+) -> ApiResult<Json<UserJson>> {
     let now = state.store.now();
     let mut tx = state.store.begin().await?;
     let before = load(&mut tx, id).await?;
     if before.user_type == UserType::InternalServiceAccount {
-        return Err(ApiError::field("non_field_errors", "Can't modify internal service account users"));
+        return Err(ApiError::field(
+            "non_field_errors",
+            "Can't modify internal service account users",
+        ));
     }
     let changes = validate(&mut tx, body, partial, before.clone(), true).await?;
     users::update(&mut tx, &changes.user).await?;
@@ -217,35 +271,78 @@ async fn write(state: &AppState, admin: &Principal, ctx: &RequestContext, id: i6
     if before.is_active && !changes.user.is_active {
         sessions::delete_for_user(&mut tx, id).await?;
     }
-    audit::model_event(&mut tx, now, ctx, &admin.user, "model_updated", model_ref(&changes.user)).await?;
+    audit::model_event(
+        &mut tx,
+        now,
+        ctx,
+        &admin.user,
+        "model_updated",
+        model_ref(&changes.user),
+    )
+    .await?;
     let out = user_json(&mut tx, changes.user, &state.install_id).await?;
-    tx.commit().await.map_err(castellan_store::StoreError::from)?;
+    tx.commit()
+        .await
+        .map_err(castellan_store::StoreError::from)?;
     Ok(Json(out))
 }
 
 /// `PUT /core/users/{id}/`.
-pub async fn update(State(state): State<AppState>, Admin(admin): Admin, ctx: RequestContext, Path(id): Path<i64>, JsonBody(body): JsonBody) -> ApiResult<Json<UserJson>> {
+pub async fn update(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ctx: RequestContext,
+    Path(id): Path<i64>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<UserJson>> {
     write(&state, &admin, &ctx, id, &body, false).await
 }
 
 /// `PATCH /core/users/{id}/`.
-pub async fn partial_update(State(state): State<AppState>, Admin(admin): Admin, ctx: RequestContext, Path(id): Path<i64>, JsonBody(body): JsonBody) -> ApiResult<Json<UserJson>> {
+pub async fn partial_update(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ctx: RequestContext,
+    Path(id): Path<i64>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<UserJson>> {
     write(&state, &admin, &ctx, id, &body, true).await
 }
 
 /// `DELETE /core/users/{id}/`.
-pub async fn destroy(State(state): State<AppState>, Admin(admin): Admin, ctx: RequestContext, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+pub async fn destroy(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ctx: RequestContext,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     let now = state.store.now();
     let mut tx = state.store.begin().await?;
     let user = load(&mut tx, id).await?;
     users::delete(&mut tx, id).await?;
-    audit::model_event(&mut tx, now, &ctx, &admin.user, "model_deleted", model_ref(&user)).await?;
-    tx.commit().await.map_err(castellan_store::StoreError::from)?;
+    audit::model_event(
+        &mut tx,
+        now,
+        &ctx,
+        &admin.user,
+        "model_deleted",
+        model_ref(&user),
+    )
+    .await?;
+    tx.commit()
+        .await
+        .map_err(castellan_store::StoreError::from)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /core/users/{id}/set_password/`.
-pub async fn set_password(State(state): State<AppState>, Admin(admin): Admin, ctx: RequestContext, Path(id): Path<i64>, JsonBody(body): JsonBody) -> ApiResult<StatusCode> {
+pub async fn set_password(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ctx: RequestContext,
+    Path(id): Path<i64>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<StatusCode> {
     let mut f = Fields::new(&body, false);
     let pw = f.string("password", true, false, 4096);
     f.finish()?;
@@ -258,8 +355,19 @@ pub async fn set_password(State(state): State<AppState>, Admin(admin): Admin, ct
     let mut tx = state.store.begin().await?;
     let user = load(&mut tx, id).await?;
     users::set_password(&mut tx, id, &encoded, now).await?;
-    audit::record(&mut tx, now, &ctx, Some(&admin.user), "password_set", "authentik.core", json!({"user": model_ref(&user)})).await?;
-    tx.commit().await.map_err(castellan_store::StoreError::from)?;
+    audit::record(
+        &mut tx,
+        now,
+        &ctx,
+        Some(&admin.user),
+        "password_set",
+        "authentik.core",
+        json!({"user": model_ref(&user)}),
+    )
+    .await?;
+    tx.commit()
+        .await
+        .map_err(castellan_store::StoreError::from)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -323,11 +431,17 @@ fn deep_merge(dst: &mut Value, src: &Value) {
 }
 
 /// `GET /core/users/me/`.
-pub async fn me(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<SessionUser>> {
+pub async fn me(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> ApiResult<Json<SessionUser>> {
     let mut conn = state.store.conn().await?;
     let index = GroupIndex::load(&mut conn).await?;
     let u = principal.user;
-    let direct = users::direct_groups(&mut conn, &[u.pk]).await?.remove(&u.pk).unwrap_or_default();
+    let direct = users::direct_groups(&mut conn, &[u.pk])
+        .await?
+        .remove(&u.pk)
+        .unwrap_or_default();
     let recursive = castellan_core::group::recursive_groups(&direct, index.all());
     let mut groups: Vec<_> = recursive.iter().filter_map(|id| index.get(id)).collect();
     groups.sort_by(|a, b| a.name.cmp(&b.name));
@@ -345,7 +459,13 @@ pub async fn me(State(state): State<AppState>, principal: Principal) -> ApiResul
             name: u.name,
             is_active: u.is_active,
             is_superuser: principal.is_superuser,
-            groups: groups.iter().map(|g| UserSelfGroups { name: g.name.clone(), pk: g.pk.to_string() }).collect(),
+            groups: groups
+                .iter()
+                .map(|g| UserSelfGroups {
+                    name: g.name.clone(),
+                    pk: g.pk.to_string(),
+                })
+                .collect(),
             email: u.email,
             avatar: DEFAULT_AVATAR.into(),
             settings,
@@ -363,7 +483,11 @@ pub struct UserPath {
 }
 
 /// `GET /core/users/paths/`.
-pub async fn paths(State(state): State<AppState>, _admin: Admin, params: Params) -> ApiResult<Json<UserPath>> {
+pub async fn paths(
+    State(state): State<AppState>,
+    _admin: Admin,
+    params: Params,
+) -> ApiResult<Json<UserPath>> {
     let mut conn = state.store.conn().await?;
     let paths = users::paths(&mut conn, params.search().as_deref()).await?;
     Ok(Json(UserPath { paths }))

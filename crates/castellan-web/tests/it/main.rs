@@ -5,7 +5,7 @@ mod auth;
 mod errors;
 mod golden;
 mod groups;
+mod openapi;
 mod providers;
 mod tokens;
 mod users;
-mod openapi;
