@@ -7,6 +7,7 @@
 //! HTTP, HTTPS and metrics listeners around it.
 pub mod bootstrap;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod keypair;
 pub mod logging;

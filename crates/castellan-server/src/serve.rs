@@ -50,13 +50,17 @@ pub async fn run(settings: &Settings) -> anyhow::Result<()> {
     if let Some(addr) = settings.listen.http {
         let listener = bind(addr, "http")?;
         let server = axum_server::from_tcp(listener).handle(handle.clone());
-        let service = app.clone().into_make_service_with_connect_info::<SocketAddr>();
+        let service = app
+            .clone()
+            .into_make_service_with_connect_info::<SocketAddr>();
         servers.spawn(async move { server.serve(service).await.context("http listener") });
     }
     if let (Some(addr), Some(config)) = (settings.listen.https, tls_config) {
         let listener = bind(addr, "https")?;
         let server = axum_server::from_tcp_rustls(listener, config).handle(handle.clone());
-        let service = app.clone().into_make_service_with_connect_info::<SocketAddr>();
+        let service = app
+            .clone()
+            .into_make_service_with_connect_info::<SocketAddr>();
         servers.spawn(async move { server.serve(service).await.context("https listener") });
     }
     let mut background = JoinSet::new();

@@ -46,12 +46,8 @@ pub struct Prepared {
 /// # Errors
 /// When a directory cannot be created.
 pub fn create_directories(settings: &Settings) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
-        format!(
-            "creating data_dir {}",
-            settings.data_dir.display()
-        )
-    })?;
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("creating data_dir {}", settings.data_dir.display()))?;
     if settings.database_backend() == DatabaseBackend::Sqlite
         && let Some(parent) = settings.sqlite.path.parent()
         && !parent.as_os_str().is_empty()
@@ -154,10 +150,9 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
 async fn install_id(store: &Store) -> anyhow::Result<Uuid> {
     let mut conn = store.conn().await?;
     let candidate = Uuid::new_v4().to_string();
-    let stored =
-        system_settings::get_or_insert(&mut conn, system_settings::INSTALL_ID, &candidate)
-            .await
-            .context("reading the install id")?;
+    let stored = system_settings::get_or_insert(&mut conn, system_settings::INSTALL_ID, &candidate)
+        .await
+        .context("reading the install id")?;
     Uuid::parse_str(&stored).context("the stored install id is not a UUID")
 }
 
@@ -169,24 +164,19 @@ async fn secret_key(store: &Store, settings: &Settings) -> anyhow::Result<Arc<st
     }
     let mut conn = store.conn().await?;
     let candidate = castellan_crypto::token::generate_key(SECRET_KEY_LENGTH);
-    let stored =
-        system_settings::get_or_insert(&mut conn, system_settings::SECRET_KEY, &candidate)
-            .await
-            .context("reading the secret key")?;
+    let stored = system_settings::get_or_insert(&mut conn, system_settings::SECRET_KEY, &candidate)
+        .await
+        .context("reading the secret key")?;
     Ok(Arc::from(stored))
 }
 
 /// Records this version and build in the version history.
 async fn record_version(store: &Store) -> anyhow::Result<()> {
     let mut conn = store.conn().await?;
-    let inserted = version_history::record(
-        &mut conn,
-        castellan_core::VERSION,
-        BUILD_HASH,
-        store.now(),
-    )
-    .await
-    .context("recording the version history")?;
+    let inserted =
+        version_history::record(&mut conn, castellan_core::VERSION, BUILD_HASH, store.now())
+            .await
+            .context("recording the version history")?;
     if inserted {
         tracing::info!(
             version = castellan_core::VERSION,

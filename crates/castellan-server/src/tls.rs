@@ -67,9 +67,8 @@ pub async fn rustls_config(settings: &Settings) -> anyhow::Result<RustlsConfig> 
 pub fn load_or_generate(settings: &Settings) -> anyhow::Result<PemPair> {
     match (&settings.web.tls_certificate, &settings.web.tls_key) {
         (Some(cert), Some(key)) => Ok(PemPair {
-            certificate: std::fs::read(cert).with_context(|| {
-                format!("reading web.tls_certificate {}", cert.display())
-            })?,
+            certificate: std::fs::read(cert)
+                .with_context(|| format!("reading web.tls_certificate {}", cert.display()))?,
             key: std::fs::read(key)
                 .with_context(|| format!("reading web.tls_key {}", key.display()))?,
         }),
@@ -174,7 +173,11 @@ mod tests {
         std::fs::write(tls.join(CERT_FILE), "nope").unwrap();
         std::fs::write(tls.join(KEY_FILE), "nope").unwrap();
         let pair = generated(&tls).unwrap();
-        assert!(String::from_utf8(pair.certificate).unwrap().contains("BEGIN CERTIFICATE"));
+        assert!(
+            String::from_utf8(pair.certificate)
+                .unwrap()
+                .contains("BEGIN CERTIFICATE")
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 
