@@ -8,7 +8,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use utoipa::OpenApi;
 
-use crate::api::{admin, events, groups, providers, root, tokens, user_json, users};
+use crate::api::{
+    admin, applications, brands, certificates, consent, events, groups, providers, root, sessions,
+    tokens, user_json, users,
+};
 use crate::query::Pagination;
 
 #[derive(OpenApi)]
@@ -46,8 +49,8 @@ pub type Operation = (
     u16,
 );
 
-/// Every implemented `/api/v3` operation, with authentik's operation ids.
-pub const OPERATIONS: &[Operation] = &[
+/// The operations of the first modules, with authentik's operation ids.
+pub const CORE_OPERATIONS: &[Operation] = &[
     (
         "get",
         "/admin/system/",
@@ -338,6 +341,34 @@ pub const OPERATIONS: &[Operation] = &[
     ),
 ];
 
+/// Every implemented `/api/v3` operation.
+pub fn operations() -> impl Iterator<Item = &'static Operation> {
+    [
+        CORE_OPERATIONS,
+        applications::OPERATIONS,
+        brands::OPERATIONS,
+        certificates::OPERATIONS,
+        sessions::OPERATIONS,
+        consent::OPERATIONS,
+    ]
+    .into_iter()
+    .flatten()
+}
+
+fn component_docs() -> utoipa::openapi::OpenApi {
+    let mut doc = Components::openapi();
+    for other in [
+        applications::Doc::openapi(),
+        brands::Doc::openapi(),
+        certificates::Doc::openapi(),
+        sessions::Doc::openapi(),
+        consent::Doc::openapi(),
+    ] {
+        doc.merge(other);
+    }
+    doc
+}
+
 fn schema_ref(name: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{name}")})
 }
@@ -367,7 +398,7 @@ fn response_schema(name: &str, schemas: &mut Map<String, Value>) -> Value {
 
 /// The OpenAPI document as JSON.
 pub fn document() -> Value {
-    let components = serde_json::to_value(Components::openapi()).unwrap_or_default();
+    let components = serde_json::to_value(component_docs()).unwrap_or_default();
     let mut schemas = components["components"]["schemas"]
         .as_object()
         .cloned()
@@ -381,7 +412,7 @@ pub fn document() -> Value {
         json!({"type": "object", "properties": {"non_field_errors": {"type": "array", "items": {"type": "string"}}, "code": {"type": "string"}}, "additionalProperties": {}}),
     );
     let mut paths = Map::new();
-    for (method, path, operation_id, tag, response, status) in OPERATIONS {
+    for (method, path, operation_id, tag, response, status) in operations() {
         let mut responses = Map::new();
         let ok = match response {
             Some(name) => {

@@ -5,7 +5,10 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use axum::routing::post;
 
-use crate::api::{admin, events, groups, providers, root, tokens, users};
+use crate::api::{
+    admin, applications, brands, certificates, consent, events, groups, providers, root, sessions,
+    tokens, users,
+};
 use crate::error::ApiError;
 use crate::health;
 use crate::state::AppState;
@@ -61,6 +64,11 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/system/", get(admin::system).post(admin::system))
         .route("/root/config/", get(root::config))
         .route("/schema/", get(crate::openapi::serve))
+        .merge(applications::routes())
+        .merge(brands::routes())
+        .merge(certificates::routes())
+        .merge(sessions::routes())
+        .merge(consent::routes())
         .fallback(api_not_found)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed });
     Router::new()

@@ -4,7 +4,7 @@ use castellan_testkit::{TestApp, db_test};
 db_test!(
     every_documented_operation_is_routed,
     |app: TestApp| async move {
-        for (method, path, op, _, _, _) in castellan_web::openapi::OPERATIONS {
+        for (method, path, op, _, _, _) in castellan_web::openapi::operations() {
             let concrete = path
                 .replace("{id}", "999999")
                 .replace("{group_uuid}", "00000000-0000-4000-8000-000000000000")
