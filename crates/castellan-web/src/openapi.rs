@@ -24,6 +24,7 @@ use crate::query::Pagination;
     users::SessionUser,
     users::UserPath,
     groups::GroupJson,
+    groups::Role,
     tokens::TokenJson,
     tokens::TokenView,
     providers::ProviderJson,
@@ -35,6 +36,20 @@ use crate::query::Pagination;
     root::Config,
     root::ErrorReportingConfig,
     Pagination,
+    crate::api::requests::UserRequest,
+    crate::api::requests::PatchedUserRequest,
+    crate::api::requests::UserPasswordSetRequest,
+    crate::api::requests::GroupRequest,
+    crate::api::requests::PatchedGroupRequest,
+    crate::api::requests::UserAccountRequest,
+    crate::api::requests::TokenRequest,
+    crate::api::requests::PatchedTokenRequest,
+    crate::api::requests::TokenSetKeyRequest,
+    crate::api::enums::UserTypeEnum,
+    crate::api::enums::IntentEnum,
+    crate::api::enums::PolicyEngineMode,
+    crate::api::enums::CapabilitiesEnum,
+    crate::api::enums::EventActions,
 )))]
 struct Components;
 
@@ -341,6 +356,62 @@ pub const CORE_OPERATIONS: &[Operation] = &[
     ),
 ];
 
+/// Request bodies: method, path, schema name, and whether the body is required (PATCH bodies are
+/// not, as in authentik's document).
+pub type RequestBody = (&'static str, &'static str, &'static str, bool);
+
+/// Request bodies of the core operations.
+pub const CORE_REQUEST_BODIES: &[RequestBody] = &[
+    ("post", "/core/users/", "UserRequest", true),
+    ("put", "/core/users/{id}/", "UserRequest", true),
+    ("patch", "/core/users/{id}/", "PatchedUserRequest", false),
+    (
+        "post",
+        "/core/users/{id}/set_password/",
+        "UserPasswordSetRequest",
+        true,
+    ),
+    ("post", "/core/groups/", "GroupRequest", true),
+    ("put", "/core/groups/{group_uuid}/", "GroupRequest", true),
+    (
+        "patch",
+        "/core/groups/{group_uuid}/",
+        "PatchedGroupRequest",
+        false,
+    ),
+    (
+        "post",
+        "/core/groups/{group_uuid}/add_user/",
+        "UserAccountRequest",
+        true,
+    ),
+    (
+        "post",
+        "/core/groups/{group_uuid}/remove_user/",
+        "UserAccountRequest",
+        true,
+    ),
+    ("post", "/core/tokens/", "TokenRequest", true),
+    ("put", "/core/tokens/{identifier}/", "TokenRequest", true),
+    (
+        "patch",
+        "/core/tokens/{identifier}/",
+        "PatchedTokenRequest",
+        false,
+    ),
+    (
+        "post",
+        "/core/tokens/{identifier}/set_key/",
+        "TokenSetKeyRequest",
+        true,
+    ),
+];
+
+/// Every documented request body.
+pub fn request_bodies() -> impl Iterator<Item = &'static RequestBody> {
+    [CORE_REQUEST_BODIES].into_iter().flatten()
+}
+
 /// Every implemented `/api/v3` operation.
 pub fn operations() -> impl Iterator<Item = &'static Operation> {
     [
@@ -431,6 +502,11 @@ pub fn document() -> Value {
         let mut op = json!({"operationId": operation_id, "tags": [tag], "responses": responses, "security": [{"authentik": []}]});
         if !parameters.is_empty() {
             op["parameters"] = Value::Array(parameters);
+        }
+        if let Some((_, _, schema, required)) =
+            request_bodies().find(|(m, p, _, _)| m == method && p == path)
+        {
+            op["requestBody"] = json!({"content": {"application/json": {"schema": schema_ref(schema)}}, "required": required});
         }
         let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
         entry[*method] = op;

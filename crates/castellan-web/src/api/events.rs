@@ -21,23 +21,25 @@ pub struct EventJson {
     /// Event UUID.
     pub pk: Uuid,
     /// Acting user snapshot.
-    #[schema(value_type = Object)]
+    #[schema(required = false)]
     pub user: Value,
     /// Action.
+    #[schema(value_type = super::enums::EventActions)]
     pub action: String,
     /// Originating component.
     pub app: String,
     /// Context.
-    #[schema(value_type = Object)]
+    #[schema(required = false)]
     pub context: Value,
     /// Client IP.
     pub client_ip: Option<String>,
     /// Created.
     pub created: DateTime<Utc>,
     /// Expires.
+    #[schema(required = false)]
     pub expires: DateTime<Utc>,
     /// Brand snapshot.
-    #[schema(value_type = Object)]
+    #[schema(required = false)]
     pub brand: Value,
 }
 

@@ -21,6 +21,15 @@ use crate::fields::{Fields, TEXT_MAX};
 use crate::query::{Paginated, Params};
 use crate::state::AppState;
 
+/// `Role` (RBAC arrives later; the shape is authentik's).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Role {
+    /// Role UUID.
+    pub pk: Uuid,
+    /// Name.
+    pub name: String,
+}
+
 /// `Group`.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Group)]
@@ -32,23 +41,27 @@ pub struct GroupJson {
     /// Name.
     pub name: String,
     /// Superuser flag.
+    #[schema(required = false)]
     pub is_superuser: bool,
     /// Parent.
     pub parent: Option<Uuid>,
     /// Parent name.
+    #[schema(required = true)]
     pub parent_name: Option<String>,
     /// Direct member ids.
+    #[schema(required = false)]
     pub users: Vec<i64>,
     /// Direct members, or null with `include_users=false`.
+    #[schema(required = true)]
     pub users_obj: Option<Vec<GroupMember>>,
     /// Attributes.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Object, required = false)]
     pub attributes: Value,
     /// Role ids (RBAC arrives later).
+    #[schema(required = false)]
     pub roles: Vec<Uuid>,
-    /// Roles.
-    #[schema(value_type = Vec<Object>)]
-    pub roles_obj: Vec<Value>,
+    /// Roles (RBAC arrives later: always empty).
+    pub roles_obj: Vec<Role>,
 }
 
 fn model_ref(g: &Group) -> Value {

@@ -28,25 +28,33 @@ pub struct ProviderJson {
     pub name: String,
     /// Authentication flow.
     pub authentication_flow: Option<Uuid>,
-    /// Authorization flow.
+    /// Authorization flow (API-required for every provider type; null only for rows written
+    /// outside the API).
+    #[schema(value_type = Uuid, required = true)]
     pub authorization_flow: Option<Uuid>,
     /// Invalidation flow (new in 2024.10).
+    #[schema(value_type = Uuid, required = true)]
     pub invalidation_flow: Option<Uuid>,
     /// Property mappings.
+    #[schema(required = false)]
     pub property_mappings: Vec<Uuid>,
     /// Web component.
     pub component: String,
     /// Assigned application slug.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String, required = true)]
     pub assigned_application_slug: Option<String>,
     /// Assigned application name.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String, required = true)]
     pub assigned_application_name: Option<String>,
     /// Backchannel application slug.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String, required = true)]
     pub assigned_backchannel_application_slug: Option<String>,
     /// Backchannel application name.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String, required = true)]
     pub assigned_backchannel_application_name: Option<String>,
     /// Verbose name.
     pub verbose_name: String,

@@ -27,6 +27,7 @@ pub struct Config {
     /// Error reporting.
     pub error_reporting: ErrorReportingConfig,
     /// Capabilities.
+    #[schema(value_type = Vec<super::enums::CapabilitiesEnum>)]
     pub capabilities: Vec<String>,
     /// Cache timeout (seconds).
     pub cache_timeout: i64,

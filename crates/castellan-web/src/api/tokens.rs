@@ -34,16 +34,20 @@ pub struct TokenJson {
     /// Identifier.
     pub identifier: String,
     /// Intent.
+    #[schema(value_type = super::enums::IntentEnum, required = false)]
     pub intent: String,
     /// Owner id.
+    #[schema(required = false)]
     pub user: i64,
     /// Owner.
     pub user_obj: UserJson,
     /// Description.
+    #[schema(required = false)]
     pub description: String,
     /// Expiry.
     pub expires: Option<chrono::DateTime<chrono::Utc>>,
     /// Whether it expires.
+    #[schema(required = false)]
     pub expiring: bool,
 }
 

@@ -27,9 +27,10 @@ pub struct UserGroup {
     /// Parent group.
     pub parent: Option<Uuid>,
     /// Parent's name.
+    #[schema(required = true)]
     pub parent_name: Option<String>,
     /// Attributes.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Object, required = false)]
     pub attributes: Value,
 }
 
@@ -44,28 +45,34 @@ pub struct UserJson {
     /// Display name.
     pub name: String,
     /// Active flag.
+    #[schema(required = false)]
     pub is_active: bool,
     /// Last login.
     pub last_login: Option<DateTime<Utc>>,
     /// Superuser through groups.
     pub is_superuser: bool,
     /// Direct group ids.
+    #[schema(required = false)]
     pub groups: Vec<Uuid>,
     /// Direct groups, or null with `include_groups=false`.
+    #[schema(required = true)]
     pub groups_obj: Option<Vec<UserGroup>>,
     /// Email.
+    #[schema(required = false)]
     pub email: String,
     /// Avatar URL or data URI.
     pub avatar: String,
     /// Attributes.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Object, required = false)]
     pub attributes: Value,
     /// Stable hashed id.
     pub uid: String,
     /// Path.
+    #[schema(required = false)]
     pub path: String,
     /// Type.
     #[serde(rename = "type")]
+    #[schema(value_type = super::enums::UserTypeEnum, required = false)]
     pub user_type: String,
     /// UUID.
     pub uuid: Uuid,
@@ -196,13 +203,15 @@ pub struct GroupMember {
     /// Display name.
     pub name: String,
     /// Active flag.
+    #[schema(required = false)]
     pub is_active: bool,
     /// Last login.
     pub last_login: Option<DateTime<Utc>>,
     /// Email.
+    #[schema(required = false)]
     pub email: String,
     /// Attributes.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Object, required = false)]
     pub attributes: Value,
     /// Stable hashed id.
     pub uid: String,

@@ -416,6 +416,10 @@ pub struct UserSelf {
 pub struct SessionUser {
     /// The current user.
     pub user: UserSelf,
+    /// The impersonating user, while impersonating (impersonation arrives later).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = UserSelf, required = false)]
+    pub original: Option<UserSelf>,
 }
 
 /// Deep-merges `src` into `dst` (objects merge, other values replace).
@@ -472,6 +476,7 @@ pub async fn me(
             user_type: u.user_type.as_str().into(),
             system_permissions: Vec::new(),
         },
+        original: None,
     }))
 }
 

@@ -7,5 +7,6 @@ mod golden;
 mod groups;
 mod openapi;
 mod providers;
+mod schema_compat;
 mod tokens;
 mod users;
