@@ -105,3 +105,29 @@ db_test!(every_response_has_a_request_id, |app: TestApp| async move {
     let r = app.send("GET", "/-/health/live/", None, &[]).await;
     assert_eq!(r.headers.get("x-request-id").unwrap().len(), 32);
 });
+
+/// PostgreSQL-specific: every connection of the pool is killed server-side (as on a database
+/// restart); the next requests succeed without any restart of Castellan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recovers_when_postgresql_connections_are_killed() {
+    let app = TestApp::new(castellan_testkit::DbKind::Postgres).await;
+    let r = app.admin("GET", "/api/v3/core/users/", None).await;
+    assert_eq!(r.status, 200);
+    let name = app.db.url.rsplit('/').next().unwrap().to_string();
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&castellan_testkit::db::postgres_admin_url()).await.unwrap();
+    let killed: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1) t",
+    )
+    .bind(&name)
+    .fetch_one(&mut admin)
+    .await
+    .unwrap();
+    assert!(killed >= 1, "the pool had live connections");
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(app.admin("GET", "/api/v3/core/users/", None).await.status);
+    }
+    assert!(statuses.iter().all(|s| *s == 200), "statuses after the kill: {statuses:?}");
+    let r = app.send("GET", "/-/health/ready/", None, &[]).await;
+    assert_eq!(r.status, 200);
+}

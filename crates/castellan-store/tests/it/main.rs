@@ -1,0 +1,5 @@
+//! Repository tests, each on SQLite and on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod migrations;
+mod passwords;
