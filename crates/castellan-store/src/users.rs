@@ -428,3 +428,36 @@ pub async fn count(conn: &mut AnyConnection) -> Result<i64, StoreError> {
         .await?;
     Ok(row.try_get::<i64, _>("n")?)
 }
+
+/// Checks `password` against the user's stored hash (every Django format Castellan reads) and,
+/// when it matches a format or parameters other than Castellan's argon2id, stores a fresh argon2id
+/// hash so migrated users are upgraded at their next successful login. Hashing runs on the
+/// blocking pool. Returns whether the password matched.
+pub async fn check_password(
+    conn: &mut AnyConnection,
+    user: &User,
+    password: &str,
+) -> Result<bool, StoreError> {
+    let (pw, encoded) = (password.to_string(), user.password.clone());
+    let check = tokio::task::spawn_blocking(move || {
+        castellan_crypto::password::verify_password(&pw, &encoded)
+    })
+    .await
+    .map_err(|e| StoreError::Corrupt(format!("password check task: {e}")))?;
+    if check.valid && check.needs_rehash {
+        let pw = password.to_string();
+        let fresh =
+            tokio::task::spawn_blocking(move || castellan_crypto::password::hash_password(&pw))
+                .await
+                .map_err(|e| StoreError::Corrupt(format!("password hash task: {e}")))?
+                .map_err(|e| StoreError::Corrupt(format!("password hash: {e}")))?;
+        // The change date stays: the password itself did not change.
+        sqlx::query("UPDATE core_user SET password = $1 WHERE id = $2 AND password = $3")
+            .bind(fresh)
+            .bind(user.pk)
+            .bind(user.password.clone())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(check.valid)
+}
