@@ -254,3 +254,22 @@ pub async fn provider_taken(
     .await?;
     Ok(row.try_get::<i64, _>("n")? > 0)
 }
+
+/// Orderings the API accepts: [`ordering`]'s plus the meta fields.
+pub fn ordering_all(field: &str) -> Option<&'static str> {
+    ordering(field).or_else(|| {
+        Some(match field {
+            "meta_publisher" => "meta_publisher ASC, name ASC",
+            "-meta_publisher" => "meta_publisher DESC, name ASC",
+            "meta_description" => "meta_description ASC, name ASC",
+            "-meta_description" => "meta_description DESC, name ASC",
+            "meta_launch_url" => "meta_launch_url ASC, name ASC",
+            "-meta_launch_url" => "meta_launch_url DESC, name ASC",
+            "open_in_new_tab" => "open_in_new_tab ASC, name ASC",
+            "-open_in_new_tab" => "open_in_new_tab DESC, name ASC",
+            "policy_engine_mode" => "policy_engine_mode ASC, name ASC",
+            "-policy_engine_mode" => "policy_engine_mode DESC, name ASC",
+            _ => return None,
+        })
+    })
+}

@@ -180,3 +180,60 @@ pub async fn domain_taken(
             .await?;
     Ok(row.try_get::<i64, _>("n")? > 0)
 }
+
+/// Columns `list_exact` filters on by exact (text) value, beyond [`BrandFilter`]'s.
+pub const EXACT_FILTER_COLUMNS: [&str; 10] = [
+    "brand_uuid",
+    "branding_logo",
+    "branding_favicon",
+    "flow_authentication",
+    "flow_invalidation",
+    "flow_recovery",
+    "flow_unenrollment",
+    "flow_user_settings",
+    "flow_device_code",
+    "web_certificate",
+];
+
+/// Lists brands like [`list`], with exact matches on some of [`EXACT_FILTER_COLUMNS`]
+/// (`(column, value)`; other columns are ignored).
+pub async fn list_exact(
+    conn: &mut AnyConnection,
+    f: &BrandFilter,
+    exact: &[(&str, String)],
+    page: Page,
+) -> Result<(Vec<Brand>, i64), StoreError> {
+    let mut q = ListQuery::new(f.order_by.as_deref().unwrap_or("domain ASC"));
+    if let Some(v) = &f.domain {
+        q.eq("domain", Param::Text(v.clone()));
+    }
+    if let Some(v) = f.default {
+        q.eq("is_default", Param::Bool(v));
+    }
+    if let Some(v) = &f.branding_title {
+        q.eq("branding_title", Param::Text(v.clone()));
+    }
+    for (column, value) in exact {
+        if let Some(col) = EXACT_FILTER_COLUMNS.iter().find(|c| *c == column) {
+            q.eq(col, Param::Text(value.clone()));
+        }
+    }
+    if let Some(s) = &f.search {
+        q.search(&["domain", "branding_title"], s);
+    }
+    let (rows, count) = q.fetch(conn, COLUMNS, "core_brand", page).await?;
+    Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, count))
+}
+
+/// Orderings the API accepts: [`ordering`]'s plus the branding fields.
+pub fn ordering_all(field: &str) -> Option<&'static str> {
+    ordering(field).or_else(|| {
+        Some(match field {
+            "branding_title" => "branding_title ASC, domain ASC",
+            "-branding_title" => "branding_title DESC, domain ASC",
+            "brand_uuid" => "brand_uuid ASC",
+            "-brand_uuid" => "brand_uuid DESC",
+            _ => return None,
+        })
+    })
+}

@@ -176,3 +176,37 @@ pub async fn name_taken(
     .await?;
     Ok(row.try_get::<i64, _>("n")? > 0)
 }
+
+/// A brand that serves a pair as its web certificate: `(brand_uuid, domain, is_default)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrandUsage {
+    /// Brand id.
+    pub brand_uuid: Uuid,
+    /// Brand domain.
+    pub domain: String,
+    /// Whether it is the default brand.
+    pub default: bool,
+}
+
+/// Brands using the pair as `web_certificate` (what `used_by` reports), ordered by domain.
+pub async fn used_by_brands(
+    conn: &mut AnyConnection,
+    pk: Uuid,
+) -> Result<Vec<BrandUsage>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT brand_uuid, domain, is_default FROM core_brand WHERE web_certificate = $1 \
+         ORDER BY domain ASC",
+    )
+    .bind(pk.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(BrandUsage {
+                brand_uuid: uuid(r, "brand_uuid")?,
+                domain: text(r, "domain")?,
+                default: crate::codec::boolean(r, "is_default")?,
+            })
+        })
+        .collect()
+}

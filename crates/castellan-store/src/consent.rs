@@ -74,3 +74,70 @@ pub async fn list(
     let (rows, count) = q.fetch(conn, COLUMNS, "consent_userconsent", page).await?;
     Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, count))
 }
+
+/// Filters of `GET /core/user_consent/`.
+#[derive(Debug, Clone, Default)]
+pub struct ConsentFilter {
+    /// Only this owner's consent (non-superusers).
+    pub owner: Option<i64>,
+    /// `user` filter.
+    pub user: Option<i64>,
+    /// `application` filter.
+    pub application: Option<Uuid>,
+    /// ORDER BY (from [`ordering`]).
+    pub order_by: Option<String>,
+}
+
+/// Orderings `GET /core/user_consent/` accepts.
+pub fn ordering(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "pk" | "id" => "c.id ASC",
+        "-pk" | "-id" => "c.id DESC",
+        "expires" => "c.expires IS NULL, c.expires ASC, c.id ASC",
+        "-expires" => "c.expires IS NULL, c.expires DESC, c.id ASC",
+        "expiring" => "c.expiring ASC, c.id ASC",
+        "-expiring" => "c.expiring DESC, c.id ASC",
+        "user" => "c.user_id ASC, c.id ASC",
+        "-user" => "c.user_id DESC, c.id ASC",
+        "application" => "a.name ASC, c.id ASC",
+        "-application" => "a.name DESC, c.id ASC",
+        "permissions" => "c.permissions ASC, c.id ASC",
+        "-permissions" => "c.permissions DESC, c.id ASC",
+        _ => return None,
+    })
+}
+
+const JOINED_COLUMNS: &str = "c.id AS id, c.user_id AS user_id, c.application AS application, \
+     c.permissions AS permissions, c.expires AS expires, c.expiring AS expiring";
+
+/// Lists consent with the API's filters; the default order is authentik's (application name,
+/// then expiry, never-expiring last).
+pub async fn list_filtered(
+    conn: &mut AnyConnection,
+    f: &ConsentFilter,
+    page: Page,
+) -> Result<(Vec<UserConsent>, i64), StoreError> {
+    let mut q = ListQuery::new(
+        f.order_by
+            .as_deref()
+            .unwrap_or("a.name ASC, c.expires IS NULL, c.expires ASC, c.id ASC"),
+    );
+    if let Some(u) = f.owner {
+        q.eq("c.user_id", Param::Int(u));
+    }
+    if let Some(u) = f.user {
+        q.eq("c.user_id", Param::Int(u));
+    }
+    if let Some(a) = f.application {
+        q.eq("c.application", Param::Text(a.to_string()));
+    }
+    let (rows, count) = q
+        .fetch(
+            conn,
+            JOINED_COLUMNS,
+            "consent_userconsent c JOIN core_application a ON a.pbm_uuid = c.application",
+            page,
+        )
+        .await?;
+    Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, count))
+}

@@ -144,3 +144,99 @@ pub async fn list_authenticated(
         count,
     ))
 }
+
+/// Filters of `GET /core/authenticated_sessions/`.
+#[derive(Debug, Clone, Default)]
+pub struct AuthenticatedSessionFilter {
+    /// Only this owner's sessions (non-superusers).
+    pub owner: Option<i64>,
+    /// Exact owner username.
+    pub user_username: Option<String>,
+    /// Exact last IP.
+    pub last_ip: Option<String>,
+    /// Exact last user agent.
+    pub last_user_agent: Option<String>,
+    /// Search over username, last IP and last user agent.
+    pub search: Option<String>,
+    /// ORDER BY (from [`authenticated_ordering`]).
+    pub order_by: Option<String>,
+}
+
+/// Orderings `GET /core/authenticated_sessions/` accepts.
+pub fn authenticated_ordering(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "user__username" => "u.username ASC, s.uuid ASC",
+        "-user__username" => "u.username DESC, s.uuid ASC",
+        "user" => "s.user_id ASC, s.uuid ASC",
+        "-user" => "s.user_id DESC, s.uuid ASC",
+        "uuid" => "s.uuid ASC",
+        "-uuid" => "s.uuid DESC",
+        "last_ip" => "s.last_ip ASC, s.uuid ASC",
+        "-last_ip" => "s.last_ip DESC, s.uuid ASC",
+        "last_user_agent" => "s.last_user_agent ASC, s.uuid ASC",
+        "-last_user_agent" => "s.last_user_agent DESC, s.uuid ASC",
+        "last_used" => "s.last_used ASC, s.uuid ASC",
+        "-last_used" => "s.last_used DESC, s.uuid ASC",
+        "expires" => "s.expires IS NULL, s.expires ASC, s.uuid ASC",
+        "-expires" => "s.expires IS NULL, s.expires DESC, s.uuid ASC",
+        _ => return None,
+    })
+}
+
+const AS_JOINED_COLUMNS: &str = "s.uuid AS uuid, s.session_key AS session_key, s.user_id AS user_id, \
+     s.last_ip AS last_ip, s.last_user_agent AS last_user_agent, s.last_used AS last_used, \
+     s.expires AS expires, s.expiring AS expiring";
+
+/// Lists authenticated sessions with the API's filters (default order: owner username).
+pub async fn list_authenticated_filtered(
+    conn: &mut AnyConnection,
+    f: &AuthenticatedSessionFilter,
+    page: Page,
+) -> Result<(Vec<AuthenticatedSession>, i64), StoreError> {
+    let mut q = ListQuery::new(
+        f.order_by
+            .as_deref()
+            .unwrap_or("u.username ASC, s.last_used DESC, s.uuid ASC"),
+    );
+    if let Some(u) = f.owner {
+        q.eq("s.user_id", Param::Int(u));
+    }
+    if let Some(v) = &f.user_username {
+        q.eq("u.username", Param::Text(v.clone()));
+    }
+    if let Some(v) = &f.last_ip {
+        q.eq("s.last_ip", Param::Text(v.clone()));
+    }
+    if let Some(v) = &f.last_user_agent {
+        q.eq("s.last_user_agent", Param::Text(v.clone()));
+    }
+    if let Some(s) = &f.search {
+        q.search(&["u.username", "s.last_ip", "s.last_user_agent"], s);
+    }
+    let (rows, count) = q
+        .fetch(
+            conn,
+            AS_JOINED_COLUMNS,
+            "core_authenticatedsession s JOIN core_user u ON u.id = s.user_id",
+            page,
+        )
+        .await?;
+    Ok((
+        rows.iter().map(as_from_row).collect::<Result<_, _>>()?,
+        count,
+    ))
+}
+
+/// Deletes an authenticated session and the session it tracks (the session row goes first;
+/// its cascade removes the record, which is then deleted explicitly in case it outlived it).
+pub async fn delete_authenticated(conn: &mut AnyConnection, id: Uuid) -> Result<bool, StoreError> {
+    let Some(record) = get_authenticated(conn, id).await? else {
+        return Ok(false);
+    };
+    delete(conn, &record.session_key).await?;
+    sqlx::query("DELETE FROM core_authenticatedsession WHERE uuid = $1")
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(true)
+}

@@ -409,7 +409,14 @@ pub const CORE_REQUEST_BODIES: &[RequestBody] = &[
 
 /// Every documented request body.
 pub fn request_bodies() -> impl Iterator<Item = &'static RequestBody> {
-    [CORE_REQUEST_BODIES].into_iter().flatten()
+    [
+        CORE_REQUEST_BODIES,
+        applications::REQUEST_BODIES,
+        brands::REQUEST_BODIES,
+        certificates::REQUEST_BODIES,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// Every implemented `/api/v3` operation.

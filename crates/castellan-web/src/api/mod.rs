@@ -14,5 +14,6 @@ pub mod requests;
 pub mod root;
 pub mod sessions;
 pub mod tokens;
+pub mod user_agent;
 pub mod user_json;
 pub mod users;

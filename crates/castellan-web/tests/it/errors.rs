@@ -114,7 +114,11 @@ async fn recovers_when_postgresql_connections_are_killed() {
     let r = app.admin("GET", "/api/v3/core/users/", None).await;
     assert_eq!(r.status, 200);
     let name = app.db.url.rsplit('/').next().unwrap().to_string();
-    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&castellan_testkit::db::postgres_admin_url()).await.unwrap();
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(
+        &castellan_testkit::db::postgres_admin_url(),
+    )
+    .await
+    .unwrap();
     let killed: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1) t",
     )
@@ -127,7 +131,10 @@ async fn recovers_when_postgresql_connections_are_killed() {
     for _ in 0..5 {
         statuses.push(app.admin("GET", "/api/v3/core/users/", None).await.status);
     }
-    assert!(statuses.iter().all(|s| *s == 200), "statuses after the kill: {statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 200),
+        "statuses after the kill: {statuses:?}"
+    );
     let r = app.send("GET", "/-/health/ready/", None, &[]).await;
     assert_eq!(r.status, 200);
 }

@@ -1,6 +1,5 @@
 //! The generated OpenAPI document: every documented operation is routed, and it is served.
 use castellan_testkit::{TestApp, db_test};
-use saphyr::LoadableYamlNode;
 
 db_test!(
     every_documented_operation_is_routed,

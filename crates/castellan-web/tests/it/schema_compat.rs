@@ -200,7 +200,7 @@ fn documented_operations_match_authentik() {
             diffs.push(format!("{prefix}: not in authentik's schema"));
             continue;
         };
-        if their_op["operationId"] != Value::from(*op_id) {
+        if their_op["operationId"].as_str() != Some(*op_id) {
             diffs.push(format!(
                 "{prefix}: operationId `{op_id}`, authentik `{}`",
                 their_op["operationId"]
