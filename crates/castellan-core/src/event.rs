@@ -80,10 +80,12 @@ pub fn cleanse(value: &mut serde_json::Value) {
         serde_json::Value::Object(map) => {
             for (k, v) in map.iter_mut() {
                 let lower = k.to_ascii_lowercase();
-                if SECRET_KEYS
+                let secret = SECRET_KEYS
                     .iter()
-                    .any(|s| lower == *s || lower.contains("password"))
-                {
+                    .any(|s| lower == *s || lower.contains("password"));
+                // Objects and lists under a secret-looking key are model references or nested
+                // data: cleanse inside them instead of hiding them (as authentik does).
+                if secret && !v.is_object() && !v.is_array() {
                     *v = serde_json::Value::String("********************".into());
                 } else {
                     cleanse(v);
@@ -107,6 +109,11 @@ mod tests {
         assert_eq!(v["a"]["new_password_repeat"], "********************");
         assert_eq!(v["key"], "********************");
         assert_eq!(v["name"], "n");
+        let mut r =
+            serde_json::json!({"secret": {"app": "authentik_core", "name": "t", "key": "k"}});
+        cleanse(&mut r);
+        assert_eq!(r["secret"]["name"], "t");
+        assert_eq!(r["secret"]["key"], "********************");
     }
 
     #[test]
