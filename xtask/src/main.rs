@@ -78,12 +78,18 @@ fn no_more_args(command: &str, rest: &[String]) -> Result<()> {
     }
 }
 
-/// The workspace root: the parent of this crate's directory.
+/// The workspace root, found at run time from the current directory (the nearest ancestor whose
+/// `Cargo.toml` declares `[workspace]`), so an xtask binary built from another clone sharing the
+/// target directory never acts on the wrong tree.
 fn workspace_root() -> Result<PathBuf> {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
+    let start = std::env::current_dir().context("current directory")?;
+    start
+        .ancestors()
+        .find(|dir| {
+            std::fs::read_to_string(dir.join("Cargo.toml")).is_ok_and(|t| t.contains("[workspace]"))
+        })
         .map(Path::to_path_buf)
-        .context("xtask has no parent directory")
+        .with_context(|| format!("no Cargo workspace above {}", start.display()))
 }
 
 /// `cargo run --release -p castellan-testkit --bin castellan-bench -- ARGS`,
