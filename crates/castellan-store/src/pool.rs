@@ -76,7 +76,9 @@ impl Store {
         let mut pool_options = AnyPoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)
-            .test_before_acquire(true);
+            // A PostgreSQL connection can die server-side (restart, failover): check it before
+            // use. An SQLite connection is a local file handle; pinging it only costs time.
+            .test_before_acquire(backend == Backend::Postgres);
         if backend == Backend::Sqlite {
             pool_options = pool_options.after_connect(|conn, _meta| {
                 Box::pin(async move {

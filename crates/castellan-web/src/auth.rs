@@ -1,11 +1,15 @@
 //! API authentication (spec §2.2): `Authorization: Bearer <api token>` or the session cookie,
 //! with CSRF checked on unsafe methods of cookie-authenticated requests. Secrets are compared in
 //! constant time; failures never say which part was wrong beyond authentik's messages.
+use std::sync::Arc;
+
 use axum::extract::FromRequestParts;
 use castellan_core::group;
+use castellan_core::group::Group;
 use castellan_core::token::TokenIntent;
 use castellan_core::user::User;
 use castellan_crypto::{hs256, token::constant_time_eq};
+use castellan_store::AnyConnection;
 use castellan_store::{groups, sessions, tokens, users};
 use http::request::Parts;
 
@@ -37,6 +41,8 @@ pub struct Principal {
     pub is_superuser: bool,
     /// How they authenticated.
     pub method: AuthMethod,
+    /// Every group, as read while authenticating (one snapshot per request, reused by handlers).
+    pub groups: Arc<Vec<Group>>,
 }
 
 /// A caller who must be a superuser (admin endpoints; RBAC arrives later: deny by default).
@@ -62,17 +68,24 @@ pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
         })
 }
 
-async fn superuser(state: &AppState, user: &User) -> Result<bool, ApiError> {
-    let mut conn = state.store.conn().await?;
-    let direct = users::direct_groups(&mut conn, &[user.pk])
+/// Builds the principal: the group snapshot and the superuser flag.
+async fn principal(
+    conn: &mut AnyConnection,
+    user: User,
+    method: AuthMethod,
+) -> Result<Principal, ApiError> {
+    let direct = users::direct_groups(conn, &[user.pk])
         .await?
         .remove(&user.pk)
         .unwrap_or_default();
-    if direct.is_empty() {
-        return Ok(false);
-    }
-    let all = groups::all(&mut conn).await?;
-    Ok(group::is_superuser(&direct, &all))
+    let all = groups::all(conn).await?;
+    let is_superuser = group::is_superuser(&direct, &all);
+    Ok(Principal {
+        user,
+        is_superuser,
+        method,
+        groups: Arc::new(all),
+    })
 }
 
 async fn by_token(state: &AppState, value: &str) -> Result<Principal, ApiError> {
@@ -88,13 +101,7 @@ async fn by_token(state: &AppState, value: &str) -> Result<Principal, ApiError> 
         .await?
         .filter(|u| u.is_active)
         .ok_or_else(invalid)?;
-    drop(conn);
-    let is_superuser = superuser(state, &user).await?;
-    Ok(Principal {
-        user,
-        is_superuser,
-        method: AuthMethod::Token,
-    })
+    principal(&mut conn, user, AuthMethod::Token).await
 }
 
 /// Resolves the session cookie to a session key, if the signature holds.
@@ -125,7 +132,6 @@ async fn by_session(
     let Some(user) = users::get(&mut conn, pk).await?.filter(|u| u.is_active) else {
         return Ok(None);
     };
-    drop(conn);
     if !parts.method.is_safe() {
         let header = parts
             .headers
@@ -140,12 +146,9 @@ async fn by_session(
             return Err(forbidden("CSRF Failed: CSRF token incorrect."));
         }
     }
-    let is_superuser = superuser(state, &user).await?;
-    Ok(Some(Principal {
-        user,
-        is_superuser,
-        method: AuthMethod::Session(sid),
-    }))
+    principal(&mut conn, user, AuthMethod::Session(sid))
+        .await
+        .map(Some)
 }
 
 /// Authenticates a request; `Ok(None)` when it carries no credentials at all.

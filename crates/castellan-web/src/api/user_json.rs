@@ -81,16 +81,22 @@ pub struct UserJson {
 /// Group snapshot for one request.
 #[derive(Debug, Clone, Default)]
 pub struct GroupIndex {
-    all: Vec<Group>,
+    all: std::sync::Arc<Vec<Group>>,
     by_id: HashMap<Uuid, usize>,
 }
 
 impl GroupIndex {
     /// Loads every group.
     pub async fn load(conn: &mut AnyConnection) -> Result<Self, ApiError> {
-        let all = groups::all(conn).await?;
+        Ok(Self::from_shared(std::sync::Arc::new(
+            groups::all(conn).await?,
+        )))
+    }
+
+    /// Indexes a snapshot already read (the one authentication took for this request).
+    pub fn from_shared(all: std::sync::Arc<Vec<Group>>) -> Self {
         let by_id = all.iter().enumerate().map(|(i, g)| (g.pk, i)).collect();
-        Ok(Self { all, by_id })
+        Self { all, by_id }
     }
 
     /// A group by id.

@@ -32,12 +32,12 @@ fn model_ref(u: &User) -> Value {
 /// `GET /core/users/`.
 pub async fn list(
     State(state): State<AppState>,
-    _admin: Admin,
+    Admin(admin): Admin,
     params: Params,
 ) -> ApiResult<Json<Paginated<UserJson>>> {
     let page = params.page()?;
     let mut conn = state.store.conn().await?;
-    let index = GroupIndex::load(&mut conn).await?;
+    let index = GroupIndex::from_shared(admin.groups.clone());
     let mut types = Vec::new();
     for t in params.all("type") {
         types.push(UserType::parse(&t).ok_or_else(|| {
@@ -440,7 +440,7 @@ pub async fn me(
     principal: Principal,
 ) -> ApiResult<Json<SessionUser>> {
     let mut conn = state.store.conn().await?;
-    let index = GroupIndex::load(&mut conn).await?;
+    let index = GroupIndex::from_shared(principal.groups.clone());
     let u = principal.user;
     let direct = users::direct_groups(&mut conn, &[u.pk])
         .await?
