@@ -91,6 +91,28 @@ pub async fn find_by_key(conn: &mut AnyConnection, key: &str) -> Result<Option<T
     Ok(None)
 }
 
+/// Finds a token by key together with its owner, in one query (the API authentication path).
+pub async fn find_by_key_with_user(
+    conn: &mut AnyConnection,
+    key: &str,
+) -> Result<Option<(Token, castellan_core::user::User)>, StoreError> {
+    let sql = "SELECT t.token_uuid, t.identifier, t.key, t.intent, t.user_id, t.description, t.expires, \
+               t.expiring, t.managed, u.id, u.uuid, u.username, u.name, u.email, u.password, \
+               u.password_change_date, u.is_active, u.last_login, u.date_joined, u.path, u.type, u.attributes \
+               FROM core_token t JOIN core_user u ON u.id = t.user_id WHERE t.key_hash = $1";
+    let rows = sqlx::query(sql)
+        .bind(key_hash(key))
+        .fetch_all(&mut *conn)
+        .await?;
+    for row in &rows {
+        let token = from_row(row)?;
+        if castellan_crypto::token::constant_time_eq(token.key.as_bytes(), key.as_bytes()) {
+            return Ok(Some((token, crate::users::from_row(row)?)));
+        }
+    }
+    Ok(None)
+}
+
 /// Deletes a token.
 pub async fn delete(conn: &mut AnyConnection, identifier: &str) -> Result<bool, StoreError> {
     let done = sqlx::query("DELETE FROM core_token WHERE identifier = $1")

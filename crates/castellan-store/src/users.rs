@@ -14,7 +14,8 @@ use crate::list::{ListQuery, Page, Param};
 const COLUMNS: &str = "id, uuid, username, name, email, password, password_change_date, is_active, \
                        last_login, date_joined, path, type, attributes";
 
-fn from_row(row: &AnyRow) -> Result<User, StoreError> {
+/// Decodes a user row (the user columns under their own names).
+pub(crate) fn from_row(row: &AnyRow) -> Result<User, StoreError> {
     let raw_type = text(row, "type")?;
     Ok(User {
         pk: int(row, "id")?,

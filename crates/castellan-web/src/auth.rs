@@ -91,16 +91,12 @@ async fn principal(
 async fn by_token(state: &AppState, value: &str) -> Result<Principal, ApiError> {
     let invalid = || forbidden("Token invalid/expired");
     let mut conn = state.store.conn().await?;
-    let token = tokens::find_by_key(&mut conn, value)
+    let (token, user) = tokens::find_by_key_with_user(&mut conn, value)
         .await?
         .ok_or_else(invalid)?;
-    if token.intent != TokenIntent::Api || token.is_expired(state.store.now()) {
+    if token.intent != TokenIntent::Api || token.is_expired(state.store.now()) || !user.is_active {
         return Err(invalid());
     }
-    let user = users::get(&mut conn, token.user)
-        .await?
-        .filter(|u| u.is_active)
-        .ok_or_else(invalid)?;
     principal(&mut conn, user, AuthMethod::Token).await
 }
 
