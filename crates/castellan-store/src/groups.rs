@@ -95,6 +95,33 @@ pub async fn all(conn: &mut AnyConnection) -> Result<Vec<Group>, StoreError> {
         .collect()
 }
 
+/// Every group, and which of them `user` is a direct member of, in one statement (the
+/// authentication path).
+pub async fn all_with_membership(
+    conn: &mut AnyConnection,
+    user: i64,
+) -> Result<(Vec<Group>, Vec<Uuid>), StoreError> {
+    let rows = sqlx::query(
+        "SELECT g.group_uuid, g.name, g.is_superuser, g.parent, g.attributes, \
+         CAST(CASE WHEN ug.user_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS member \
+         FROM core_group g LEFT JOIN core_user_groups ug ON ug.group_id = g.group_uuid AND ug.user_id = $1 \
+         ORDER BY g.name",
+    )
+    .bind(user)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut all = Vec::with_capacity(rows.len());
+    let mut direct = Vec::new();
+    for row in &rows {
+        let g = from_row(row)?;
+        if int(row, "member")? == 1 {
+            direct.push(g.pk);
+        }
+        all.push(g);
+    }
+    Ok((all, direct))
+}
+
 /// Filters of `GET /core/groups/`.
 #[derive(Debug, Clone, Default)]
 pub struct GroupFilter {

@@ -126,11 +126,16 @@ impl ListQuery {
         page: Page,
     ) -> Result<(Vec<AnyRow>, i64), StoreError> {
         let where_clause = self.where_clause();
+        // Two statements on purpose: a window count (`COUNT(*) OVER ()`) would make the engine
+        // materialise and sort every matching row before LIMIT; a plain COUNT stays cheap.
+        let count_sql = format!("SELECT COUNT(*) AS n FROM {from}{where_clause}");
+        let count: i64 = bind_all(sqlx::query(&count_sql), &self.params)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get("n")?;
         let offset = (page.page.max(1) - 1).saturating_mul(page.page_size.max(1));
-        // One round trip: the total comes with every row (a window count, on both engines).
         let sql = format!(
-            "SELECT {columns}, COUNT(*) OVER () AS castellan_total FROM {from}{where_clause} \
-             ORDER BY {} LIMIT {} OFFSET {}",
+            "SELECT {columns} FROM {from}{where_clause} ORDER BY {} LIMIT {} OFFSET {}",
             self.order_by,
             page.page_size.max(1),
             offset
@@ -138,17 +143,6 @@ impl ListQuery {
         let rows = bind_all(sqlx::query(&sql), &self.params)
             .fetch_all(&mut *conn)
             .await?;
-        let count = match rows.first() {
-            Some(row) => row.try_get::<i64, _>("castellan_total")?,
-            None if offset == 0 => 0,
-            None => {
-                let count_sql = format!("SELECT COUNT(*) AS n FROM {from}{where_clause}");
-                bind_all(sqlx::query(&count_sql), &self.params)
-                    .fetch_one(&mut *conn)
-                    .await?
-                    .try_get("n")?
-            }
-        };
         Ok((rows, count))
     }
 

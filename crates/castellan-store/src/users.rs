@@ -250,6 +250,45 @@ pub async fn list(
     filter: &UserFilter,
     page: Page,
 ) -> Result<(Vec<User>, i64), StoreError> {
+    let (rows, count) = query(filter)
+        .fetch(conn, COLUMNS, "core_user", page)
+        .await?;
+    let users = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    Ok((users, count))
+}
+
+/// Lists users with the ids of their direct groups, read in the same statement (the users list
+/// endpoint's hot path).
+pub async fn list_with_groups(
+    conn: &mut AnyConnection,
+    filter: &UserFilter,
+    page: Page,
+) -> Result<(Vec<(User, Vec<Uuid>)>, i64), StoreError> {
+    let aggregate = if conn.backend_name() == "PostgreSQL" {
+        "string_agg(group_id, ',')"
+    } else {
+        "group_concat(group_id, ',')"
+    };
+    let columns = format!(
+        "{COLUMNS}, (SELECT {aggregate} FROM core_user_groups WHERE user_id = core_user.id) AS group_ids"
+    );
+    let (rows, count) = query(filter)
+        .fetch(conn, &columns, "core_user", page)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let ids = crate::codec::opt_text(row, "group_ids")?
+            .unwrap_or_default()
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("group_ids: {e}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        out.push((from_row(row)?, ids));
+    }
+    Ok((out, count))
+}
+
+fn query(filter: &UserFilter) -> ListQuery {
     let mut q = ListQuery::new(filter.order_by.as_deref().unwrap_or("username ASC"));
     if let Some(v) = &filter.username {
         q.eq("username", Param::Text(v.clone()));
@@ -325,9 +364,7 @@ pub async fn list(
     if let Some(s) = &filter.search {
         q.search(&["username", "name", "email", "uuid"], s);
     }
-    let (rows, count) = q.fetch(conn, COLUMNS, "core_user", page).await?;
-    let users = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-    Ok((users, count))
+    q
 }
 
 /// Direct group ids of each of `pks`.

@@ -74,11 +74,7 @@ async fn principal(
     user: User,
     method: AuthMethod,
 ) -> Result<Principal, ApiError> {
-    let direct = users::direct_groups(conn, &[user.pk])
-        .await?
-        .remove(&user.pk)
-        .unwrap_or_default();
-    let all = groups::all(conn).await?;
+    let (all, direct) = groups::all_with_membership(conn, user.pk).await?;
     let is_superuser = group::is_superuser(&direct, &all);
     Ok(Principal {
         user,

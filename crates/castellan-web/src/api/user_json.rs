@@ -143,6 +143,13 @@ pub async fn users_json(
 ) -> Result<Vec<UserJson>, ApiError> {
     let pks: Vec<i64> = list.iter().map(|u| u.pk).collect();
     let mut direct = users::direct_groups(conn, &pks).await?;
+    let with_groups = list
+        .into_iter()
+        .map(|u| {
+            let ids = direct.remove(&u.pk).unwrap_or_default();
+            (u, ids)
+        })
+        .collect();
     let loaded;
     let index = match index {
         Some(i) => i,
@@ -151,13 +158,26 @@ pub async fn users_json(
             &loaded
         }
     };
-    Ok(list
-        .into_iter()
-        .map(|u| {
-            let mut ids = direct.remove(&u.pk).unwrap_or_default();
+    Ok(users_with_groups_json(
+        with_groups,
+        install_id,
+        include_groups,
+        index,
+    ))
+}
+
+/// Serialises users whose direct group ids are already known.
+pub fn users_with_groups_json(
+    list: Vec<(User, Vec<Uuid>)>,
+    install_id: &Uuid,
+    include_groups: bool,
+    index: &GroupIndex,
+) -> Vec<UserJson> {
+    list.into_iter()
+        .map(|(u, mut ids)| {
             ids.sort_by(|a, b| {
-                let name = |id: &Uuid| index.get(id).map(|g| g.name.clone()).unwrap_or_default();
-                name(a).cmp(&name(b))
+                let name = |id: &Uuid| index.get(id).map(|g| g.name.as_str()).unwrap_or_default();
+                name(a).cmp(name(b))
             });
             let is_superuser = group::is_superuser(&ids, index.all());
             let groups_obj = include_groups.then(|| {
@@ -184,7 +204,7 @@ pub async fn users_json(
                 uuid: u.uuid,
             }
         })
-        .collect())
+        .collect()
 }
 
 /// Serialises one user.

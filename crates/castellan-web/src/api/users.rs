@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::user_json::{GroupIndex, UserJson, user_json, users_json};
+use super::user_json::{GroupIndex, UserJson, user_json, users_with_groups_json};
 use crate::audit;
 use crate::auth::{Admin, Principal};
 use crate::body::JsonBody;
@@ -78,16 +78,9 @@ pub async fn list(
         order_by: params.ordering(users::ordering),
         ..UserFilter::default()
     };
-    let (rows, count) = users::list(&mut conn, &filter, page).await?;
+    let (rows, count) = users::list_with_groups(&mut conn, &filter, page).await?;
     let include_groups = params.boolean("include_groups")?.unwrap_or(true);
-    let results = users_json(
-        &mut conn,
-        rows,
-        &state.install_id,
-        include_groups,
-        Some(&index),
-    )
-    .await?;
+    let results = users_with_groups_json(rows, &state.install_id, include_groups, &index);
     Ok(Json(Paginated::new(results, count, page)?))
 }
 
