@@ -39,7 +39,7 @@ use crate::state::AppState;
 pub const SLUG_MAX: usize = 50;
 
 /// `Application`.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(as = Application)]
 pub struct ApplicationJson {
     /// `pbm_uuid`.
@@ -220,25 +220,49 @@ fn user_fields(u: &User) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// `get_meta_icon`: null when empty, URLs and `/static` paths as-is, else a media path.
+/// `get_meta_icon`: null when empty, URLs and `/static` paths as-is, uploads under the media URL
+/// of the default tenant.
 fn meta_icon(icon: &str) -> Option<String> {
     if icon.is_empty() {
         None
     } else if icon.contains("://") || icon.starts_with("/static") {
         Some(icon.to_string())
     } else {
-        Some(format!("/media/{}", icon.trim_start_matches('/')))
+        Some(format!("/media/public/{}", icon.trim_start_matches('/')))
     }
 }
 
-/// Serialises applications with their providers, formatting launch URLs for `caller`.
-async fn applications_json(
+/// `get_launch_url(user)`: `meta_launch_url`, else the provider's own launch URL (only SAML's is
+/// derivable from what Castellan stores so far), formatted with the user's fields.
+fn launch_url(
+    app: &Application,
+    saml_provider: bool,
+    fields: &[(&'static str, String)],
+) -> Option<String> {
+    let url = if !app.meta_launch_url.is_empty() {
+        app.meta_launch_url.clone()
+    } else if saml_provider {
+        format!("/application/saml/{}/sso/binding/init/", app.slug)
+    } else {
+        return None;
+    };
+    Some(format_launch_url(&url, fields))
+}
+
+/// Serialises applications with their providers, formatting launch URLs for `caller` (also used
+/// by the consent endpoints).
+pub async fn applications_json(
     conn: &mut AnyConnection,
     apps: Vec<Application>,
     caller: &User,
 ) -> ApiResult<Vec<ApplicationJson>> {
     let provider_ids: Vec<i64> = apps.iter().filter_map(|a| a.provider).collect();
     let main = providers::get_many(conn, &provider_ids).await?;
+    let saml: Vec<i64> = main
+        .iter()
+        .filter(|p| p.provider_type == castellan_core::provider::ProviderType::Saml)
+        .map(|p| p.pk)
+        .collect();
     let main: HashMap<i64, ProviderJson> = providers_json(conn, main)
         .await?
         .into_iter()
@@ -268,8 +292,7 @@ async fn applications_json(
                 provider: a.provider,
                 backchannel_providers: bc.iter().map(|p| p.pk).collect(),
                 backchannel_providers_obj: bc,
-                launch_url: (!a.meta_launch_url.is_empty())
-                    .then(|| format_launch_url(&a.meta_launch_url, &fields)),
+                launch_url: launch_url(&a, a.provider.is_some_and(|p| saml.contains(&p)), &fields),
                 open_in_new_tab: a.open_in_new_tab,
                 meta_icon: meta_icon(&a.meta_icon),
                 meta_launch_url: a.meta_launch_url,

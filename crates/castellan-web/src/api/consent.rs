@@ -1,9 +1,6 @@
 //! `/api/v3/core/user_consent/` (lookup `id`): list, retrieve, delete and `used_by`. Superusers
 //! see all consent, other users only their own (someone else's is a 404).
-//!
-//! The embedded `Application` JSON is built here by [`consent_applications_json`] (authentik's
-//! `ApplicationSerializer` keys) so this module does not depend on the applications endpoints;
-//! it should be unified with the applications module's serialiser once that exists.
+//! The embedded `Application` JSON is the applications module's.
 use std::collections::HashMap;
 
 use axum::Json;
@@ -11,20 +8,18 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
-use castellan_core::application::{Application, format_launch_url};
 use castellan_core::consent::UserConsent;
-use castellan_core::provider::{Provider, ProviderType};
 use castellan_core::user::User;
 use castellan_store::consent::{self, ConsentFilter};
-use castellan_store::{AnyConnection, StoreError, applications, providers, users};
+use castellan_store::{AnyConnection, StoreError, applications, users};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::{OpenApi, ToSchema};
 use uuid::Uuid;
 
+use super::applications::{ApplicationJson, applications_json};
 use super::certificates::UsedBy;
-use super::providers::{ProviderJson, providers_json};
 use super::user_json::{UserJson, users_json};
 use crate::audit;
 use crate::auth::Principal;
@@ -33,53 +28,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::openapi::Operation;
 use crate::query::{Paginated, Params};
 use crate::state::AppState;
-
-/// `Application`, as embedded in `UserConsent`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(as = Application)]
-pub struct ConsentApplicationJson {
-    /// `pbm_uuid`.
-    pub pk: Uuid,
-    /// Display name.
-    pub name: String,
-    /// Slug.
-    pub slug: String,
-    /// Provider id.
-    #[schema(required = false)]
-    pub provider: Option<i64>,
-    /// Provider (null when none, although authentik's schema does not say so).
-    #[schema(value_type = ProviderJson, required = true)]
-    pub provider_obj: Option<ProviderJson>,
-    /// Backchannel provider ids.
-    #[schema(required = false)]
-    pub backchannel_providers: Vec<i64>,
-    /// Backchannel providers.
-    pub backchannel_providers_obj: Vec<ProviderJson>,
-    /// Launch URL formatted for the requesting user.
-    #[schema(required = true)]
-    pub launch_url: Option<String>,
-    /// Open the launch URL in a new tab.
-    #[schema(required = false)]
-    pub open_in_new_tab: bool,
-    /// Launch URL template.
-    #[schema(required = false)]
-    pub meta_launch_url: String,
-    /// Icon URL.
-    #[schema(required = true)]
-    pub meta_icon: Option<String>,
-    /// Description.
-    #[schema(required = false)]
-    pub meta_description: String,
-    /// Publisher.
-    #[schema(required = false)]
-    pub meta_publisher: String,
-    /// Policy engine mode (`all` or `any`).
-    #[schema(value_type = super::enums::PolicyEngineMode, required = false)]
-    pub policy_engine_mode: String,
-    /// UI group.
-    #[schema(required = false)]
-    pub group: String,
-}
 
 /// `UserConsent`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -95,114 +43,10 @@ pub struct UserConsentJson {
     /// Who consented.
     pub user: UserJson,
     /// To which application.
-    pub application: ConsentApplicationJson,
+    pub application: ApplicationJson,
     /// Space-separated permissions consented to.
     #[schema(required = false)]
     pub permissions: String,
-}
-
-/// authentik's `Application.get_meta_icon`: URLs and `/static` paths as-is, uploads under the
-/// media URL of the default tenant.
-fn meta_icon_url(icon: &str) -> Option<String> {
-    if icon.is_empty() {
-        None
-    } else if icon.contains("://") || icon.starts_with("/static") {
-        Some(icon.to_string())
-    } else {
-        Some(format!("/media/public/{}", icon.trim_start_matches('/')))
-    }
-}
-
-/// The user fields `%(field)s` placeholders of a launch URL may use (the user's attributes as
-/// authentik's `user.__dict__`, minus the password hash).
-fn launch_fields(u: &User) -> Vec<(&'static str, String)> {
-    vec![
-        ("id", u.pk.to_string()),
-        ("username", u.username.clone()),
-        ("name", u.name.clone()),
-        ("email", u.email.clone()),
-        ("uuid", u.uuid.to_string()),
-        ("path", u.path.clone()),
-        ("type", u.user_type.as_str().to_string()),
-        (
-            "is_active",
-            if u.is_active { "True" } else { "False" }.to_string(),
-        ),
-    ]
-}
-
-/// authentik's `Application.get_launch_url(request.user)`: `meta_launch_url`, else the
-/// provider's own launch URL (only SAML's is derivable from what Castellan stores), formatted
-/// with the requesting user's fields.
-fn launch_url(app: &Application, provider: Option<&Provider>, viewer: &User) -> Option<String> {
-    let url = if !app.meta_launch_url.is_empty() {
-        Some(app.meta_launch_url.clone())
-    } else {
-        provider
-            .filter(|p| p.provider_type == ProviderType::Saml)
-            .map(|_| format!("/application/saml/{}/sso/binding/init/", app.slug))
-    }?;
-    Some(format_launch_url(&url, &launch_fields(viewer)))
-}
-
-/// Serialises applications with authentik's `Application` keys for consent records; `viewer`
-/// formats launch URLs. (To be unified with the applications module's serialiser.)
-pub async fn consent_applications_json(
-    conn: &mut AnyConnection,
-    apps: Vec<Application>,
-    viewer: &User,
-) -> ApiResult<Vec<ConsentApplicationJson>> {
-    let provider_ids: Vec<i64> = apps.iter().filter_map(|a| a.provider).collect();
-    let main = providers::get_many(conn, &provider_ids).await?;
-    let app_ids: Vec<Uuid> = apps.iter().map(|a| a.pk).collect();
-    let backchannel = providers::backchannel_of(conn, &app_ids).await?;
-    let mut backchannel_by_app: HashMap<Uuid, Vec<Provider>> = HashMap::new();
-    for p in backchannel {
-        if let Some(app) = p.backchannel_application {
-            backchannel_by_app.entry(app).or_default().push(p);
-        }
-    }
-    let main_by_pk: HashMap<i64, Provider> = main.iter().map(|p| (p.pk, p.clone())).collect();
-    let main_json: HashMap<i64, ProviderJson> = providers_json(conn, main)
-        .await?
-        .into_iter()
-        .map(|p| (p.pk, p))
-        .collect();
-    let all_backchannel: Vec<Provider> = backchannel_by_app.values().flatten().cloned().collect();
-    let backchannel_json: HashMap<i64, ProviderJson> = providers_json(conn, all_backchannel)
-        .await?
-        .into_iter()
-        .map(|p| (p.pk, p))
-        .collect();
-    let mut out = Vec::with_capacity(apps.len());
-    for app in apps {
-        let provider = app.provider.and_then(|pk| main_by_pk.get(&pk));
-        let provider_obj = app.provider.and_then(|pk| main_json.get(&pk)).cloned();
-        let bc = backchannel_by_app.remove(&app.pk).unwrap_or_default();
-        let backchannel_providers = bc.iter().map(|p| p.pk).collect();
-        let backchannel_providers_obj = bc
-            .iter()
-            .filter_map(|p| backchannel_json.get(&p.pk).cloned())
-            .collect();
-        out.push(ConsentApplicationJson {
-            launch_url: launch_url(&app, provider, viewer),
-            meta_icon: meta_icon_url(&app.meta_icon),
-            pk: app.pk,
-            name: app.name,
-            slug: app.slug,
-            provider: app.provider,
-            provider_obj,
-            backchannel_providers,
-            backchannel_providers_obj,
-            open_in_new_tab: app.open_in_new_tab,
-            meta_launch_url: app.meta_launch_url,
-            meta_description: app.meta_description,
-            meta_publisher: app.meta_publisher,
-            policy_engine_mode: app.policy_engine_mode.as_str().to_string(),
-            group: app.group,
-        });
-    }
-    Ok(out)
 }
 
 /// Serialises consent records (users and applications loaded in batches).
@@ -236,7 +80,7 @@ async fn to_json(
     app_ids.sort_unstable();
     app_ids.dedup();
     let apps = applications::get_many(conn, &app_ids).await?;
-    let apps: HashMap<Uuid, ConsentApplicationJson> = consent_applications_json(conn, apps, viewer)
+    let apps: HashMap<Uuid, ApplicationJson> = applications_json(conn, apps, viewer)
         .await?
         .into_iter()
         .map(|a| (a.pk, a))
@@ -420,5 +264,5 @@ pub const OPERATIONS: &[Operation] = &[
 
 /// Component schemas of this resource.
 #[derive(OpenApi)]
-#[openapi(components(schemas(UserConsentJson, ConsentApplicationJson)))]
+#[openapi(components(schemas(UserConsentJson)))]
 pub struct Doc;
