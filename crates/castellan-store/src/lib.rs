@@ -26,3 +26,6 @@ pub use error::StoreError;
 pub use list::{ListQuery, Page};
 pub use pool::{Backend, Store, StoreOptions};
 pub use sqlx::AnyConnection;
+
+/// A pooled connection (derefs to [`AnyConnection`]).
+pub type Conn = sqlx::pool::PoolConnection<sqlx::Any>;

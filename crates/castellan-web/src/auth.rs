@@ -10,6 +10,8 @@ use castellan_core::token::TokenIntent;
 use castellan_core::user::User;
 use castellan_crypto::{hs256, token::constant_time_eq};
 use castellan_store::AnyConnection;
+
+use castellan_store::Conn as DbConn;
 use castellan_store::{groups, sessions, tokens, users};
 use http::request::Parts;
 
@@ -84,7 +86,7 @@ async fn principal(
     })
 }
 
-async fn by_token(state: &AppState, value: &str) -> Result<Principal, ApiError> {
+async fn by_token(state: &AppState, value: &str) -> Result<(Principal, DbConn), ApiError> {
     let invalid = || forbidden("Token invalid/expired");
     let mut conn = state.store.conn().await?;
     let (token, user) = tokens::find_by_key_with_user(&mut conn, value)
@@ -93,7 +95,8 @@ async fn by_token(state: &AppState, value: &str) -> Result<Principal, ApiError> 
     if token.intent != TokenIntent::Api || token.is_expired(state.store.now()) || !user.is_active {
         return Err(invalid());
     }
-    principal(&mut conn, user, AuthMethod::Token).await
+    let p = principal(&mut conn, user, AuthMethod::Token).await?;
+    Ok((p, conn))
 }
 
 /// Resolves the session cookie to a session key, if the signature holds.
@@ -110,7 +113,7 @@ async fn by_session(
     state: &AppState,
     parts: &Parts,
     raw: &str,
-) -> Result<Option<Principal>, ApiError> {
+) -> Result<Option<(Principal, DbConn)>, ApiError> {
     let Some(sid) = session_key_from_cookie(state, raw) else {
         return Ok(None);
     };
@@ -138,13 +141,15 @@ async fn by_session(
             return Err(forbidden("CSRF Failed: CSRF token incorrect."));
         }
     }
-    principal(&mut conn, user, AuthMethod::Session(sid))
-        .await
-        .map(Some)
+    let p = principal(&mut conn, user, AuthMethod::Session(sid)).await?;
+    Ok(Some((p, conn)))
 }
 
-/// Authenticates a request; `Ok(None)` when it carries no credentials at all.
-pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Option<Principal>, ApiError> {
+/// Authenticates a request, keeping the connection it used; `Ok(None)` without credentials.
+async fn authenticate_with_conn(
+    state: &AppState,
+    parts: &Parts,
+) -> Result<Option<(Principal, DbConn)>, ApiError> {
     if let Some(header) = parts.headers.get(http::header::AUTHORIZATION) {
         let header = header.to_str().map_err(|_| forbidden("Malformed header"))?;
         let (scheme, value) = header.split_once(' ').unwrap_or((header, ""));
@@ -163,6 +168,52 @@ pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Option<Prin
     Ok(None)
 }
 
+/// Authenticates a request; `Ok(None)` when it carries no credentials at all.
+pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Option<Principal>, ApiError> {
+    Ok(authenticate_with_conn(state, parts).await?.map(|(p, _)| p))
+}
+
+/// A pooled connection handed to a handler together with the caller (see [`AdminDb`]).
+pub struct Db(pub DbConn);
+
+impl std::ops::Deref for Db {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Db {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.0
+    }
+}
+
+/// A superuser together with the connection authentication used, for read handlers on hot
+/// paths: one pool acquisition per request instead of two. Nothing is left in the request, so a
+/// handler that also opens a transaction never holds two connections.
+pub struct AdminDb(pub Principal, pub Db);
+
+impl FromRequestParts<AppState> for AdminDb {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (principal, conn) = authenticate_with_conn(state, parts)
+            .await?
+            .ok_or_else(|| forbidden("Authentication credentials were not provided."))?;
+        if !principal.is_superuser {
+            return Err(forbidden(
+                "You do not have permission to perform this action.",
+            ));
+        }
+        parts.extensions.insert(principal.clone());
+        Ok(Self(principal, Db(conn)))
+    }
+}
+
 impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
@@ -173,9 +224,10 @@ impl FromRequestParts<AppState> for Principal {
         if let Some(p) = parts.extensions.get::<Principal>() {
             return Ok(p.clone());
         }
-        let principal = authenticate(state, parts)
+        let (principal, conn) = authenticate_with_conn(state, parts)
             .await?
             .ok_or_else(|| forbidden("Authentication credentials were not provided."))?;
+        drop(conn);
         parts.extensions.insert(principal.clone());
         Ok(principal)
     }

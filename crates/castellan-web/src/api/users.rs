@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::user_json::{GroupIndex, UserJson, user_json, users_with_groups_json};
 use crate::audit;
-use crate::auth::{Admin, Principal};
+use crate::auth::{Admin, AdminDb, Db, Principal};
 use crate::body::JsonBody;
 use crate::context::RequestContext;
 use crate::error::{ApiError, ApiResult};
@@ -32,11 +32,10 @@ fn model_ref(u: &User) -> Value {
 /// `GET /core/users/`.
 pub async fn list(
     State(state): State<AppState>,
-    Admin(admin): Admin,
+    AdminDb(admin, Db(mut conn)): AdminDb,
     params: Params,
 ) -> ApiResult<Json<Paginated<UserJson>>> {
     let page = params.page()?;
-    let mut conn = state.store.conn().await?;
     let index = GroupIndex::from_shared(admin.groups.clone());
     let mut types = Vec::new();
     for t in params.all("type") {
