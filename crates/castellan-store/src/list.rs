@@ -146,6 +146,45 @@ impl ListQuery {
         Ok((rows, count))
     }
 
+    /// Counts and fetches one page as a single JSON array text, built by the database from
+    /// `fields` (`(key, SQL expression)` pairs over the columns of `from`): one row crosses the
+    /// driver instead of one per object, which matters on hot list endpoints.
+    pub async fn fetch_json_page(
+        &self,
+        conn: &mut AnyConnection,
+        fields: &[(&str, &str)],
+        from: &str,
+        page: Page,
+    ) -> Result<(String, i64), StoreError> {
+        let postgres = conn.backend_name() == "PostgreSQL";
+        let where_clause = self.where_clause();
+        let count_sql = format!("SELECT COUNT(*) AS n FROM {from}{where_clause}");
+        let count: i64 = bind_all(sqlx::query(&count_sql), &self.params)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get("n")?;
+        let offset = (page.page.max(1) - 1).saturating_mul(page.page_size.max(1));
+        let pairs: Vec<String> = fields.iter().map(|(k, e)| format!("'{k}', {e}")).collect();
+        let (object, array) = if postgres {
+            ("json_build_object", "json_agg")
+        } else {
+            ("json_object", "json_group_array")
+        };
+        let cast = if postgres { "::text" } else { "" };
+        let sql = format!(
+            "SELECT COALESCE({array}({object}({}) ORDER BY {order}){cast}, '[]') AS page \
+             FROM (SELECT * FROM {from}{where_clause} ORDER BY {order} LIMIT {} OFFSET {offset}) AS {from}",
+            pairs.join(", "),
+            page.page_size.max(1),
+            order = self.order_by,
+        );
+        let json: String = bind_all(sqlx::query(&sql), &self.params)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get("page")?;
+        Ok((json, count))
+    }
+
     /// Fetches every matching row (no pagination).
     pub async fn fetch_all(
         &self,

@@ -257,35 +257,105 @@ pub async fn list(
     Ok((users, count))
 }
 
-/// Lists users with the ids of their direct groups, read in the same statement (the users list
-/// endpoint's hot path).
+/// One user of a JSON page, as the database writes it (booleans may come as 0/1 on SQLite).
+#[derive(serde::Deserialize)]
+struct PageUser {
+    id: i64,
+    uuid: Uuid,
+    username: String,
+    name: String,
+    email: String,
+    password: String,
+    password_change_date: String,
+    is_active: serde_json::Value,
+    last_login: Option<String>,
+    date_joined: String,
+    path: String,
+    #[serde(rename = "type")]
+    user_type: String,
+    attributes: String,
+    group_ids: Option<String>,
+}
+
+fn page_time(col: &str, raw: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(raw)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
+}
+
+impl PageUser {
+    fn into_user(self) -> Result<(User, Vec<Uuid>), StoreError> {
+        let groups = self
+            .group_ids
+            .unwrap_or_default()
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("group_ids: {e}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let user = User {
+            pk: self.id,
+            uuid: self.uuid,
+            username: self.username,
+            name: self.name,
+            email: self.email,
+            password: self.password,
+            password_change_date: page_time("password_change_date", &self.password_change_date)?,
+            is_active: matches!(self.is_active, serde_json::Value::Bool(true))
+                || self.is_active.as_i64() == Some(1),
+            last_login: self
+                .last_login
+                .as_deref()
+                .map(|t| page_time("last_login", t))
+                .transpose()?,
+            date_joined: page_time("date_joined", &self.date_joined)?,
+            path: self.path,
+            user_type: UserType::parse(&self.user_type)
+                .ok_or_else(|| StoreError::Corrupt(format!("type: {}", self.user_type)))?,
+            attributes: serde_json::from_str(&self.attributes)
+                .map_err(|e| StoreError::Corrupt(format!("attributes: {e}")))?,
+        };
+        Ok((user, groups))
+    }
+}
+
+/// Lists users with the ids of their direct groups; the page comes back from the database as one
+/// JSON document (the users list endpoint's hot path).
 pub async fn list_with_groups(
     conn: &mut AnyConnection,
     filter: &UserFilter,
     page: Page,
 ) -> Result<(Vec<(User, Vec<Uuid>)>, i64), StoreError> {
     let aggregate = if conn.backend_name() == "PostgreSQL" {
-        "string_agg(group_id, ',')"
+        "(SELECT string_agg(group_id, ',') FROM core_user_groups WHERE user_id = core_user.id)"
     } else {
-        "group_concat(group_id, ',')"
+        "(SELECT group_concat(group_id, ',') FROM core_user_groups WHERE user_id = core_user.id)"
     };
-    let columns = format!(
-        "{COLUMNS}, (SELECT {aggregate} FROM core_user_groups WHERE user_id = core_user.id) AS group_ids"
-    );
-    let (rows, count) = query(filter)
-        .fetch(conn, &columns, "core_user", page)
+    let fields = [
+        ("id", "id"),
+        ("uuid", "uuid"),
+        ("username", "username"),
+        ("name", "name"),
+        ("email", "email"),
+        ("password", "password"),
+        ("password_change_date", "password_change_date"),
+        ("is_active", "is_active"),
+        ("last_login", "last_login"),
+        ("date_joined", "date_joined"),
+        ("path", "path"),
+        ("type", "type"),
+        ("attributes", "attributes"),
+        ("group_ids", aggregate),
+    ];
+    let (json, count) = query(filter)
+        .fetch_json_page(conn, &fields, "core_user", page)
         .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let ids = crate::codec::opt_text(row, "group_ids")?
-            .unwrap_or_default()
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(|s| Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("group_ids: {e}"))))
-            .collect::<Result<Vec<_>, _>>()?;
-        out.push((from_row(row)?, ids));
-    }
-    Ok((out, count))
+    let rows: Vec<PageUser> =
+        serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("users page: {e}")))?;
+    let users = rows
+        .into_iter()
+        .map(PageUser::into_user)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((users, count))
 }
 
 fn query(filter: &UserFilter) -> ListQuery {
