@@ -277,6 +277,15 @@ struct PageUser {
     group_ids: Option<String>,
 }
 
+/// Parses a comma-separated list of group UUIDs (an SQL string aggregate).
+fn split_group_ids(raw: Option<String>) -> Result<Vec<Uuid>, StoreError> {
+    raw.unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("group_ids: {e}"))))
+        .collect()
+}
+
 fn page_time(col: &str, raw: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(raw)
         .map(|d| d.with_timezone(&Utc))
@@ -285,13 +294,7 @@ fn page_time(col: &str, raw: &str) -> Result<DateTime<Utc>, StoreError> {
 
 impl PageUser {
     fn into_user(self) -> Result<(User, Vec<Uuid>), StoreError> {
-        let groups = self
-            .group_ids
-            .unwrap_or_default()
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(|s| Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("group_ids: {e}"))))
-            .collect::<Result<Vec<_>, _>>()?;
+        let groups = split_group_ids(self.group_ids)?;
         let user = User {
             pk: self.id,
             uuid: self.uuid,
@@ -318,18 +321,34 @@ impl PageUser {
     }
 }
 
-/// Lists users with the ids of their direct groups; the page comes back from the database as one
-/// JSON document (the users list endpoint's hot path).
+/// Lists users with the ids of their direct groups (the users list endpoint's hot path).
+///
+/// On SQLite the page comes back as one JSON document: every row crossing sqlx's SQLite worker
+/// thread costs a hand-off, and one document instead of a hundred rows tripled throughput. On
+/// PostgreSQL plain rows are cheaper for the database (building the JSON there costs ~5× the
+/// query), and the rows arrive in one network read anyway.
 pub async fn list_with_groups(
     conn: &mut AnyConnection,
     filter: &UserFilter,
     page: Page,
 ) -> Result<(Vec<(User, Vec<Uuid>)>, i64), StoreError> {
-    let aggregate = if conn.backend_name() == "PostgreSQL" {
-        "(SELECT string_agg(group_id, ',') FROM core_user_groups WHERE user_id = core_user.id)"
-    } else {
-        "(SELECT group_concat(group_id, ',') FROM core_user_groups WHERE user_id = core_user.id)"
-    };
+    if conn.backend_name() == "PostgreSQL" {
+        let columns = format!(
+            "{COLUMNS}, (SELECT string_agg(group_id, ',') FROM core_user_groups \
+             WHERE user_id = core_user.id) AS group_ids"
+        );
+        let (rows, count) = query(filter)
+            .fetch(conn, &columns, "core_user", page)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let ids = split_group_ids(crate::codec::opt_text(row, "group_ids")?)?;
+            out.push((from_row(row)?, ids));
+        }
+        return Ok((out, count));
+    }
+    let aggregate =
+        "(SELECT group_concat(group_id, ',') FROM core_user_groups WHERE user_id = core_user.id)";
     let fields = [
         ("id", "id"),
         ("uuid", "uuid"),

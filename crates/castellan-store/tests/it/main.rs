@@ -1,5 +1,6 @@
 //! Repository tests, each on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod list;
 mod migrations;
 mod passwords;
