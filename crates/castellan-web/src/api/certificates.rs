@@ -21,9 +21,9 @@ use castellan_crypto::certificate::{
 use castellan_store::certificates::{self, CertificateFilter};
 use castellan_store::{AnyConnection, StoreError, events};
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
+
 use serde_json::{Map, Value, json};
-use utoipa::{OpenApi, ToSchema};
+use utoipa::OpenApi;
 use uuid::Uuid;
 
 use crate::audit;
@@ -36,6 +36,12 @@ use crate::openapi::{Operation, RequestBody};
 use crate::query::{Paginated, Params};
 use crate::state::AppState;
 
+pub use super::certificate_json::{
+    AlgEnum, CertificateData, CertificateGenerationRequest, CertificateKeyPairJson,
+    CertificateKeyPairRequest, PatchedCertificateKeyPairRequest,
+};
+pub use super::used_by::{UsedBy, UsedByActionEnum};
+
 /// Largest accepted PEM text (a certificate chain or key), in characters.
 pub const PEM_MAX: usize = 1_000_000;
 /// Largest accepted `validity_days` for `generate/` (keeps `notAfter` well inside year 9999).
@@ -43,131 +49,6 @@ pub const MAX_VALIDITY_DAYS: i64 = 2_500_000;
 /// Event `app` of the `secret_view` events (authentik's calling module, `authentik.crypto.api`).
 const SECRET_VIEW_APP: &str = "authentik.crypto.api";
 const BASE: &str = "/api/v3/crypto/certificatekeypairs";
-
-/// `CertificateKeyPair`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(as = CertificateKeyPair)]
-pub struct CertificateKeyPairJson {
-    /// `kp_uuid`.
-    pub pk: Uuid,
-    /// Unique name.
-    pub name: String,
-    /// SHA-256 fingerprint (null with `include_details=false`).
-    #[schema(required = true)]
-    pub fingerprint_sha256: Option<String>,
-    /// SHA-1 fingerprint (null with `include_details=false`).
-    #[schema(required = true)]
-    pub fingerprint_sha1: Option<String>,
-    /// Certificate expiry (null with `include_details=false`).
-    #[schema(required = true)]
-    pub cert_expiry: Option<DateTime<Utc>>,
-    /// Subject as RFC 4514 (null with `include_details=false`).
-    #[schema(required = true)]
-    pub cert_subject: Option<String>,
-    /// Whether a private key is stored.
-    pub private_key_available: bool,
-    /// Private key type (`rsa`, `ec`, `ed25519`, `ed448`), if any.
-    #[schema(required = true)]
-    pub private_key_type: Option<String>,
-    /// URL to download the certificate.
-    pub certificate_download_url: String,
-    /// URL to download the private key.
-    pub private_key_download_url: String,
-    /// Managed key.
-    #[schema(required = true)]
-    pub managed: Option<String>,
-}
-
-/// `CertificateData`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct CertificateData {
-    /// PEM text.
-    pub data: String,
-}
-
-/// `CertificateKeyPairRequest` (POST and PUT; documentation only, bodies are validated by
-/// [`Fields`]).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CertificateKeyPairRequest {
-    /// Unique name.
-    #[schema(min_length = 1)]
-    pub name: String,
-    /// PEM-encoded certificate data (write-only).
-    #[schema(min_length = 1)]
-    pub certificate_data: String,
-    /// Optional PEM private key, unencrypted (write-only).
-    #[schema(required = false)]
-    pub key_data: String,
-}
-
-/// `PatchedCertificateKeyPairRequest` (PATCH: every field optional).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PatchedCertificateKeyPairRequest {
-    /// Unique name.
-    #[schema(min_length = 1, required = false)]
-    pub name: String,
-    /// PEM-encoded certificate data (write-only).
-    #[schema(min_length = 1, required = false)]
-    pub certificate_data: String,
-    /// Optional PEM private key, unencrypted (write-only).
-    #[schema(required = false)]
-    pub key_data: String,
-}
-
-/// `AlgEnum`: key algorithm of a generated pair.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AlgEnum {
-    /// RSA 2048.
-    Rsa,
-    /// ECDSA P-256.
-    Ecdsa,
-}
-
-/// `CertificateGenerationRequest`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CertificateGenerationRequest {
-    /// Common name (also the new pair's name).
-    #[schema(min_length = 1)]
-    pub common_name: String,
-    /// Comma-separated subject alternative names.
-    #[schema(required = false)]
-    pub subject_alt_name: String,
-    /// Validity in days (at least 1).
-    pub validity_days: i64,
-    /// Key algorithm (default `rsa`).
-    #[schema(required = false, default = "rsa")]
-    pub alg: AlgEnum,
-}
-
-/// `UsedByActionEnum`: what deleting the object does to the dependent.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum UsedByActionEnum {
-    /// The dependent is deleted.
-    Cascade,
-    /// The many-to-many link is deleted.
-    CascadeMany,
-    /// The reference is set to null.
-    SetNull,
-    /// The reference is set to its default.
-    SetDefault,
-}
-
-/// `UsedBy`: an object referencing the queried object.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct UsedBy {
-    /// App label.
-    pub app: String,
-    /// Model name.
-    pub model_name: String,
-    /// Primary key.
-    pub pk: String,
-    /// Display name (`str(obj)` in authentik).
-    pub name: String,
-    /// Effect of deleting the queried object.
-    pub action: UsedByActionEnum,
-}
 
 fn model_ref(kp: &CertificateKeyPair) -> Value {
     audit::model_ref(

@@ -19,7 +19,7 @@ use utoipa::{OpenApi, ToSchema};
 use uuid::Uuid;
 
 use super::applications::{ApplicationJson, applications_json};
-use super::certificates::UsedBy;
+use super::used_by::UsedBy;
 use super::user_json::{UserJson, users_json};
 use crate::audit;
 use crate::auth::Principal;

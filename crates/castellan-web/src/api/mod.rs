@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod applications;
 pub mod brands;
+pub mod certificate_json;
 pub mod certificates;
 pub mod consent;
 pub mod enums;
@@ -14,6 +15,7 @@ pub mod requests;
 pub mod root;
 pub mod sessions;
 pub mod tokens;
+pub mod used_by;
 pub mod user_agent;
 pub mod user_json;
 pub mod users;

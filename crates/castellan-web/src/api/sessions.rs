@@ -15,7 +15,7 @@ use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 use uuid::Uuid;
 
-use super::certificates::UsedBy;
+use super::used_by::UsedBy;
 use super::user_agent::{self, UserAgent};
 use crate::auth::{self, Principal, SESSION_COOKIE};
 use crate::error::{ApiError, ApiResult};
