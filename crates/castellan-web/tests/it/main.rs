@@ -7,6 +7,7 @@ mod brands;
 mod certificates;
 mod consent;
 mod errors;
+mod fuzz;
 mod golden;
 mod groups;
 mod openapi;
