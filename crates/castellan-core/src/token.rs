@@ -80,5 +80,10 @@ pub fn is_expired(expiring: bool, expires: Option<DateTime<Utc>>, now: DateTime<
     expiring && expires.is_some_and(|e| now > e)
 }
 
+/// Default lifetime of expiring tokens (system setting `default_token_duration`, `days=1`).
+pub fn default_token_duration() -> chrono::Duration {
+    chrono::Duration::days(1)
+}
+
 /// Default token key length (tenant setting `default_token_length`).
 pub const DEFAULT_TOKEN_LENGTH: usize = 60;

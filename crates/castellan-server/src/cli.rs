@@ -136,7 +136,7 @@ pub struct TokenCreate {
     /// Whether the token expires.
     #[arg(long, default_value_t = true, action = ArgAction::Set)]
     pub expiring: bool,
-    /// Expiry instant (RFC 3339); default: 30 minutes from now when expiring.
+    /// Expiry instant (RFC 3339); default: one day from now when expiring (`default_token_duration`).
     #[arg(long)]
     pub expires: Option<DateTime<Utc>>,
 }

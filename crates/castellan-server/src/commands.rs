@@ -6,17 +6,12 @@ use castellan_core::token::{DEFAULT_TOKEN_LENGTH, Token, TokenIntent};
 use castellan_core::user::{DEFAULT_USER_PATH, UserType, validate_username};
 use castellan_store::users::NewUser;
 use castellan_store::{StoreError, tokens, users};
-use chrono::Duration;
 use uuid::Uuid;
 
 use crate::bootstrap;
 use crate::cli::{TokenCreate, UserCreate};
 use crate::config::Settings;
 use crate::startup;
-
-/// Lifetime of an expiring token without `--expires` (authentik's
-/// `default_token_duration`, `minutes=30`).
-pub const DEFAULT_TOKEN_MINUTES: i64 = 30;
 
 /// `castellan migrate`: connect, migrate, print what was applied.
 ///
@@ -135,7 +130,7 @@ pub async fn create_token(settings: &Settings, args: TokenCreate) -> anyhow::Res
     let now = store.now();
     let expires = match (args.expiring, args.expires) {
         (_, Some(expires)) => Some(expires),
-        (true, None) => Some(now + Duration::minutes(DEFAULT_TOKEN_MINUTES)),
+        (true, None) => Some(now + castellan_core::token::default_token_duration()),
         (false, None) => None,
     };
     let mut tx = store.begin().await?;

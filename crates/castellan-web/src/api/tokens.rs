@@ -7,7 +7,6 @@ use castellan_core::token::{DEFAULT_TOKEN_LENGTH, Token, TokenIntent};
 use castellan_crypto::token::generate_key;
 use castellan_store::tokens::{self, TokenFilter};
 use castellan_store::{AnyConnection, StoreError, users};
-use chrono::Duration;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
@@ -172,7 +171,7 @@ async fn validate(
         f.error("intent", "Only api and app_password tokens can be created.");
     }
     if t.intent == TokenIntent::Api && !existing {
-        t.expires = Some(state.store.now() + Duration::days(1));
+        t.expires = Some(state.store.now() + castellan_core::token::default_token_duration());
     }
     if !f.has_error("identifier")
         && tokens::identifier_taken(conn, &t.identifier, existing.then_some(t.token_uuid)).await?
@@ -204,7 +203,7 @@ pub async fn create(
         intent: TokenIntent::Api,
         user: admin.user.pk,
         description: String::new(),
-        expires: Some(now + Duration::days(1)),
+        expires: Some(now + castellan_core::token::default_token_duration()),
         expiring: true,
         managed: None,
     };
