@@ -139,10 +139,9 @@ fn django_empty_password() {
     assert_vector(DJANGO_PBKDF2_EMPTY, "", VALID_REHASH);
 }
 
-/// Django's default costs; slow in unoptimised builds, so opt-in:
-/// `cargo test -p castellan-crypto -- --ignored`.
+/// Django's default costs (the hashing crates are optimised even in the dev profile, see the
+/// root `Cargo.toml`, so this stays a few seconds).
 #[test]
-#[ignore = "default Django costs are slow in debug builds"]
 fn django_default_cost_vectors() {
     assert_vector(DJANGO_ARGON2_DEFAULT, PASSWORD, VALID_REHASH);
     assert_vector(DJANGO_PBKDF2_SHA256_DEFAULT, PASSWORD, VALID_REHASH);
