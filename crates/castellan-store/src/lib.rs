@@ -27,5 +27,8 @@ pub use list::{ListQuery, Page};
 pub use pool::{Backend, Store, StoreOptions};
 pub use sqlx::AnyConnection;
 
+/// A transaction (derefs to [`AnyConnection`]).
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
 /// A pooled connection (derefs to [`AnyConnection`]).
 pub type Conn = sqlx::pool::PoolConnection<sqlx::Any>;

@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod query;
 pub mod router;
 pub mod state;
+pub mod write;
 pub mod yaml;
 
 pub use router::router;

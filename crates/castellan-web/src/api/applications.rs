@@ -18,7 +18,7 @@ use castellan_core::application::{
 };
 use castellan_core::user::User;
 use castellan_store::applications::{self, ApplicationFilter};
-use castellan_store::{AnyConnection, StoreError, providers, users};
+use castellan_store::{AnyConnection, providers, users};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::{OpenApi, ToSchema};
@@ -34,6 +34,7 @@ use crate::fields::{Fields, TEXT_MAX, type_name};
 use crate::openapi::{Operation, RequestBody};
 use crate::query::{Paginated, Params};
 use crate::state::AppState;
+use crate::write::Write;
 
 /// Maximum length of an application slug (authentik's `SlugField(max_length=50)`).
 pub const SLUG_MAX: usize = 50;
@@ -520,7 +521,6 @@ pub async fn create(
     ctx: RequestContext,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
-    let now = state.store.now();
     let blank = Application {
         pk: Uuid::new_v4(),
         name: String::new(),
@@ -534,23 +534,16 @@ pub async fn create(
         open_in_new_tab: false,
         policy_engine_mode: PolicyEngineMode::default(),
     };
-    let mut tx = state.store.begin().await?;
+    let mut tx = Write::begin(&state.store).await?;
     let (a, backchannel) = validate(&mut tx, &body, false, blank, false).await?;
     applications::create(&mut tx, &a).await?;
     if let Some(list) = &backchannel {
         providers::set_backchannel_application(&mut tx, a.pk, list).await?;
     }
-    audit::model_event(
-        &mut tx,
-        now,
-        &ctx,
-        &admin.user,
-        "model_created",
-        model_ref(&a),
-    )
-    .await?;
+    tx.event(&ctx, &admin.user, "model_created", model_ref(&a))
+        .await?;
     let out = one_json(&mut tx, a, &admin.user).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
 
@@ -562,25 +555,17 @@ async fn write(
     body: &Map<String, Value>,
     partial: bool,
 ) -> ApiResult<Json<ApplicationJson>> {
-    let now = state.store.now();
-    let mut tx = state.store.begin().await?;
+    let mut tx = Write::begin(&state.store).await?;
     let before = load(&mut tx, slug).await?;
     let (a, backchannel) = validate(&mut tx, body, partial, before, true).await?;
     applications::update(&mut tx, &a).await?;
     if let Some(list) = &backchannel {
         providers::set_backchannel_application(&mut tx, a.pk, list).await?;
     }
-    audit::model_event(
-        &mut tx,
-        now,
-        ctx,
-        &admin.0.user,
-        "model_updated",
-        model_ref(&a),
-    )
-    .await?;
+    tx.event(ctx, &admin.0.user, "model_updated", model_ref(&a))
+        .await?;
     let out = one_json(&mut tx, a, &admin.0.user).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     Ok(Json(out))
 }
 
@@ -613,20 +598,12 @@ pub async fn destroy(
     ctx: RequestContext,
     Path(slug): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let now = state.store.now();
-    let mut tx = state.store.begin().await?;
+    let mut tx = Write::begin(&state.store).await?;
     let a = load(&mut tx, &slug).await?;
     applications::delete(&mut tx, a.pk).await?;
-    audit::model_event(
-        &mut tx,
-        now,
-        &ctx,
-        &admin.user,
-        "model_deleted",
-        model_ref(&a),
-    )
-    .await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.event(&ctx, &admin.user, "model_deleted", model_ref(&a))
+        .await?;
+    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

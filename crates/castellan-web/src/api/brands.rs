@@ -9,7 +9,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use castellan_core::brand::{Brand, match_brand};
 use castellan_store::brands::{self, BrandFilter};
-use castellan_store::{AnyConnection, StoreError, applications, certificates, flows};
+use castellan_store::{AnyConnection, applications, certificates, flows};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::{OpenApi, ToSchema};
@@ -24,6 +24,7 @@ use crate::fields::{Fields, TEXT_MAX};
 use crate::openapi::{Operation, RequestBody};
 use crate::query::{Paginated, Params};
 use crate::state::AppState;
+use crate::write::Write;
 
 /// The flow foreign keys of a brand, in authentik's field order.
 const FLOW_FIELDS: [&str; 6] = [
@@ -446,25 +447,17 @@ pub async fn create(
     ctx: RequestContext,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
-    let now = state.store.now();
     let blank = Brand {
         brand_uuid: Uuid::new_v4(),
         domain: String::new(),
         ..Brand::fallback()
     };
-    let mut tx = state.store.begin().await?;
+    let mut tx = Write::begin(&state.store).await?;
     let b = validate(&mut tx, &body, false, blank).await?;
     brands::save(&mut tx, &b, true).await?;
-    audit::model_event(
-        &mut tx,
-        now,
-        &ctx,
-        &admin.user,
-        "model_created",
-        model_ref(&b),
-    )
-    .await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.event(&ctx, &admin.user, "model_created", model_ref(&b))
+        .await?;
+    tx.commit().await?;
     Ok((StatusCode::CREATED, Json(BrandJson::from(b))).into_response())
 }
 
@@ -476,21 +469,13 @@ async fn write(
     body: &Map<String, Value>,
     partial: bool,
 ) -> ApiResult<Json<BrandJson>> {
-    let now = state.store.now();
-    let mut tx = state.store.begin().await?;
+    let mut tx = Write::begin(&state.store).await?;
     let before = load(&mut tx, id).await?;
     let b = validate(&mut tx, body, partial, before).await?;
     brands::save(&mut tx, &b, false).await?;
-    audit::model_event(
-        &mut tx,
-        now,
-        ctx,
-        &admin.0.user,
-        "model_updated",
-        model_ref(&b),
-    )
-    .await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.event(ctx, &admin.0.user, "model_updated", model_ref(&b))
+        .await?;
+    tx.commit().await?;
     Ok(Json(b.into()))
 }
 
@@ -523,20 +508,12 @@ pub async fn destroy(
     ctx: RequestContext,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let now = state.store.now();
-    let mut tx = state.store.begin().await?;
+    let mut tx = Write::begin(&state.store).await?;
     let b = load(&mut tx, &id).await?;
     brands::delete(&mut tx, b.brand_uuid).await?;
-    audit::model_event(
-        &mut tx,
-        now,
-        &ctx,
-        &admin.user,
-        "model_deleted",
-        model_ref(&b),
-    )
-    .await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.event(&ctx, &admin.user, "model_deleted", model_ref(&b))
+        .await?;
+    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

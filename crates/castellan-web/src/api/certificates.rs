@@ -35,6 +35,7 @@ use crate::fields::{Fields, TEXT_MAX};
 use crate::openapi::{Operation, RequestBody};
 use crate::query::{Paginated, Params};
 use crate::state::AppState;
+use crate::write::Write;
 
 pub use super::certificate_json::{
     AlgEnum, CertificateData, CertificateGenerationRequest, CertificateKeyPairJson,
@@ -251,15 +252,16 @@ async fn insert(
     kp: CertificateKeyPair,
     validate_body: Option<&Map<String, Value>>,
 ) -> ApiResult<CertificateKeyPair> {
-    let now = state.store.now();
-    let mut tx = state.store.begin().await?;
+    let mut tx = Write::begin(&state.store).await?;
+    let now = tx.now();
     let kp = match validate_body {
         Some(body) => validate(&mut tx, body, false, kp, false).await?,
         None => kp,
     };
     certificates::save(&mut tx, &kp, true, now).await?;
-    audit::model_event(&mut tx, now, ctx, admin, "model_created", model_ref(&kp)).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.event(ctx, admin, "model_created", model_ref(&kp))
+        .await?;
+    tx.commit().await?;
     Ok(kp)
 }
 
@@ -288,13 +290,14 @@ async fn write(
     partial: bool,
     details: bool,
 ) -> ApiResult<Json<CertificateKeyPairJson>> {
-    let now = state.store.now();
-    let mut tx = state.store.begin().await?;
+    let mut tx = Write::begin(&state.store).await?;
+    let now = tx.now();
     let before = load(&mut tx, id).await?;
     let kp = validate(&mut tx, body, partial, before, true).await?;
     certificates::save(&mut tx, &kp, false, now).await?;
-    audit::model_event(&mut tx, now, ctx, admin, "model_updated", model_ref(&kp)).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.event(ctx, admin, "model_updated", model_ref(&kp))
+        .await?;
+    tx.commit().await?;
     Ok(Json(to_json(&kp, details)))
 }
 
@@ -331,20 +334,12 @@ pub async fn destroy(
     ctx: RequestContext,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let now = state.store.now();
-    let mut tx = state.store.begin().await?;
+    let mut tx = Write::begin(&state.store).await?;
     let kp = load(&mut tx, &id).await?;
     certificates::delete(&mut tx, kp.kp_uuid).await?;
-    audit::model_event(
-        &mut tx,
-        now,
-        &ctx,
-        &admin.user,
-        "model_deleted",
-        model_ref(&kp),
-    )
-    .await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.event(&ctx, &admin.user, "model_deleted", model_ref(&kp))
+        .await?;
+    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -495,8 +490,8 @@ async fn view(
     params: &Params,
     private_key: bool,
 ) -> ApiResult<Response> {
-    let now = state.store.now();
-    let mut tx = state.store.begin().await?;
+    let mut tx = Write::begin(&state.store).await?;
+    let now = tx.now();
     let kp = load(&mut tx, id).await?;
     let kind = if private_key {
         "private_key"
@@ -504,7 +499,7 @@ async fn view(
         "certificate"
     };
     secret_view(&mut tx, now, ctx, admin, &kp, kind).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     let data = if private_key {
         kp.key_data
     } else {

@@ -28,6 +28,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::openapi::Operation;
 use crate::query::{Paginated, Params};
 use crate::state::AppState;
+use crate::write::Write;
 
 /// `UserConsent`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -196,14 +197,14 @@ pub async fn destroy(
     ctx: RequestContext,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let now = state.store.now();
-    let mut tx = state.store.begin().await?;
+    let mut tx = Write::begin(&state.store).await?;
     let c = load(&mut tx, &principal, &id).await?;
     let name = display_name(&mut tx, &c).await?;
     consent::delete(&mut tx, c.pk).await?;
     let model: Value = audit::model_ref("authentik_stages_consent", "userconsent", c.pk, &name);
-    audit::model_event(&mut tx, now, &ctx, &principal.user, "model_deleted", model).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.event(&ctx, &principal.user, "model_deleted", model)
+        .await?;
+    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use castellan_core::group::{Group, num_pk};
 use castellan_store::groups::{self, GroupFilter};
-use castellan_store::{AnyConnection, StoreError, users};
+use castellan_store::{AnyConnection, users};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
@@ -20,6 +20,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::fields::{Fields, TEXT_MAX};
 use crate::query::{Paginated, Params};
 use crate::state::AppState;
+use crate::write::Write;
 
 /// `Role` (RBAC arrives later; the shape is authentik's).
 #[derive(Debug, Serialize, ToSchema)]
@@ -219,8 +220,7 @@ pub async fn create(
     ctx: RequestContext,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
-    let now = state.store.now();
-    let mut tx = state.store.begin().await?;
+    let mut tx = Write::begin(&state.store).await?;
     let blank = Group {
         pk: Uuid::new_v4(),
         name: String::new(),
@@ -233,18 +233,11 @@ pub async fn create(
     if let Some(m) = &members {
         groups::set_members(&mut tx, g.pk, m).await?;
     }
-    audit::model_event(
-        &mut tx,
-        now,
-        &ctx,
-        &admin.user,
-        "model_created",
-        model_ref(&g),
-    )
-    .await?;
+    tx.event(&ctx, &admin.user, "model_created", model_ref(&g))
+        .await?;
     let index = GroupIndex::load(&mut tx).await?;
     let out = to_json(&mut tx, &state, g, &index, true).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
 
@@ -256,26 +249,18 @@ async fn write(
     body: &Map<String, Value>,
     partial: bool,
 ) -> ApiResult<Json<GroupJson>> {
-    let now = state.store.now();
-    let mut tx = state.store.begin().await?;
+    let mut tx = Write::begin(&state.store).await?;
     let before = load(&mut tx, id).await?;
     let (g, members) = validate(&mut tx, body, partial, before, true).await?;
     groups::update(&mut tx, &g).await?;
     if let Some(m) = &members {
         groups::set_members(&mut tx, g.pk, m).await?;
     }
-    audit::model_event(
-        &mut tx,
-        now,
-        ctx,
-        &admin.0.user,
-        "model_updated",
-        model_ref(&g),
-    )
-    .await?;
+    tx.event(ctx, &admin.0.user, "model_updated", model_ref(&g))
+        .await?;
     let index = GroupIndex::load(&mut tx).await?;
     let out = to_json(&mut tx, state, g, &index, true).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     Ok(Json(out))
 }
 
@@ -308,20 +293,12 @@ pub async fn destroy(
     ctx: RequestContext,
     Path(id): Path<Uuid>,
 ) -> ApiResult<StatusCode> {
-    let now = state.store.now();
-    let mut tx = state.store.begin().await?;
+    let mut tx = Write::begin(&state.store).await?;
     let g = load(&mut tx, id).await?;
     groups::delete(&mut tx, id).await?;
-    audit::model_event(
-        &mut tx,
-        now,
-        &ctx,
-        &admin.user,
-        "model_deleted",
-        model_ref(&g),
-    )
-    .await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.event(&ctx, &admin.user, "model_deleted", model_ref(&g))
+        .await?;
+    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -335,7 +312,7 @@ async fn membership(
     let pk = f.integer("pk", true);
     f.finish()?;
     let pk = pk.unwrap_or_default();
-    let mut tx = state.store.begin().await?;
+    let mut tx = Write::begin(&state.store).await?;
     load(&mut tx, id).await?;
     if users::get(&mut tx, pk).await?.is_none() {
         return Err(ApiError::NotFound);
@@ -345,7 +322,7 @@ async fn membership(
     } else {
         users::remove_from_group(&mut tx, pk, id).await?;
     }
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

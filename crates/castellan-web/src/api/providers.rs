@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use castellan_core::provider::Provider;
 use castellan_store::providers::{self, ProviderFilter};
-use castellan_store::{AnyConnection, StoreError, applications};
+use castellan_store::{AnyConnection, applications};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -17,6 +17,7 @@ use crate::context::RequestContext;
 use crate::error::{ApiError, ApiResult};
 use crate::query::{Paginated, Params};
 use crate::state::AppState;
+use crate::write::Write;
 
 /// `Provider`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -155,8 +156,7 @@ pub async fn destroy(
     ctx: RequestContext,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    let now = state.store.now();
-    let mut tx = state.store.begin().await?;
+    let mut tx = Write::begin(&state.store).await?;
     let p = providers::get(&mut tx, id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -168,7 +168,7 @@ pub async fn destroy(
         p.pk,
         &p.name,
     );
-    audit::model_event(&mut tx, now, &ctx, &admin.user, "model_deleted", r).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.event(&ctx, &admin.user, "model_deleted", r).await?;
+    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

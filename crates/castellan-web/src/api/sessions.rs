@@ -7,8 +7,8 @@ use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use castellan_core::session::AuthenticatedSession;
+use castellan_store::AnyConnection;
 use castellan_store::sessions::{self, AuthenticatedSessionFilter};
-use castellan_store::{AnyConnection, StoreError};
 use chrono::{DateTime, Utc};
 use http::request::Parts;
 use serde::Serialize;
@@ -22,6 +22,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::openapi::Operation;
 use crate::query::{Paginated, Params};
 use crate::state::AppState;
+use crate::write::Write;
 
 /// The session key the request's own session cookie resolves to, if its signature holds.
 #[derive(Debug, Clone, Default)]
@@ -176,10 +177,10 @@ pub async fn destroy(
     principal: Principal,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let mut tx = state.store.begin().await?;
+    let mut tx = Write::begin(&state.store).await?;
     let s = load(&mut tx, &principal, &id).await?;
     sessions::delete_authenticated(&mut tx, s.uuid).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

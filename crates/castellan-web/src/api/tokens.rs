@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use castellan_core::token::{DEFAULT_TOKEN_LENGTH, Token, TokenIntent};
 use castellan_crypto::token::generate_key;
 use castellan_store::tokens::{self, TokenFilter};
-use castellan_store::{AnyConnection, StoreError, users};
+use castellan_store::{AnyConnection, users};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
@@ -21,6 +21,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::fields::{Fields, TEXT_MAX};
 use crate::query::{Paginated, Params};
 use crate::state::AppState;
+use crate::write::Write;
 
 /// `Token`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -207,20 +208,13 @@ pub async fn create(
         expiring: true,
         managed: None,
     };
-    let mut tx = state.store.begin().await?;
+    let mut tx = Write::begin(&state.store).await?;
     let t = validate(&mut tx, &state, admin.user.pk, &body, false, blank, false).await?;
     tokens::save(&mut tx, &t, true).await?;
-    audit::model_event(
-        &mut tx,
-        now,
-        &ctx,
-        &admin.user,
-        "model_created",
-        model_ref(&t),
-    )
-    .await?;
+    tx.event(&ctx, &admin.user, "model_created", model_ref(&t))
+        .await?;
     let out = to_json(&mut tx, &state, t).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
 
@@ -232,22 +226,14 @@ async fn write(
     body: &Map<String, Value>,
     partial: bool,
 ) -> ApiResult<Json<TokenJson>> {
-    let now = state.store.now();
-    let mut tx = state.store.begin().await?;
+    let mut tx = Write::begin(&state.store).await?;
     let before = load(&mut tx, identifier).await?;
     let t = validate(&mut tx, state, admin.0.user.pk, body, partial, before, true).await?;
     tokens::save(&mut tx, &t, false).await?;
-    audit::model_event(
-        &mut tx,
-        now,
-        ctx,
-        &admin.0.user,
-        "model_updated",
-        model_ref(&t),
-    )
-    .await?;
+    tx.event(ctx, &admin.0.user, "model_updated", model_ref(&t))
+        .await?;
     let out = to_json(&mut tx, state, t).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     Ok(Json(out))
 }
 
@@ -280,20 +266,12 @@ pub async fn destroy(
     ctx: RequestContext,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let now = state.store.now();
-    let mut tx = state.store.begin().await?;
+    let mut tx = Write::begin(&state.store).await?;
     let t = load(&mut tx, &id).await?;
     tokens::delete(&mut tx, &id).await?;
-    audit::model_event(
-        &mut tx,
-        now,
-        &ctx,
-        &admin.user,
-        "model_deleted",
-        model_ref(&t),
-    )
-    .await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.event(&ctx, &admin.user, "model_deleted", model_ref(&t))
+        .await?;
+    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -304,8 +282,8 @@ pub async fn view_key(
     ctx: RequestContext,
     Path(id): Path<String>,
 ) -> ApiResult<Json<TokenView>> {
-    let now = state.store.now();
-    let mut tx = state.store.begin().await?;
+    let mut tx = Write::begin(&state.store).await?;
+    let now = tx.now();
     let t = load(&mut tx, &id).await?;
     audit::record(
         &mut tx,
@@ -317,7 +295,7 @@ pub async fn view_key(
         json!({"secret": model_ref(&t)}),
     )
     .await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     Ok(Json(TokenView { key: t.key }))
 }
 
@@ -332,20 +310,12 @@ pub async fn set_key(
     let mut f = Fields::new(&body, false);
     let key = f.string("key", true, false, 512);
     f.finish()?;
-    let now = state.store.now();
-    let mut tx = state.store.begin().await?;
+    let mut tx = Write::begin(&state.store).await?;
     let mut t = load(&mut tx, &id).await?;
     t.key = key.unwrap_or_default();
     tokens::save(&mut tx, &t, false).await?;
-    audit::model_event(
-        &mut tx,
-        now,
-        &ctx,
-        &admin.user,
-        "model_updated",
-        model_ref(&t),
-    )
-    .await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.event(&ctx, &admin.user, "model_updated", model_ref(&t))
+        .await?;
+    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

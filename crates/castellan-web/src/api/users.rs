@@ -22,6 +22,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::fields::{Fields, TEXT_MAX};
 use crate::query::{Paginated, Params};
 use crate::state::AppState;
+use crate::write::Write;
 
 const MODEL: (&str, &str) = ("authentik_core", "user");
 
@@ -203,8 +204,8 @@ pub async fn create(
     ctx: RequestContext,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
-    let now = state.store.now();
-    let mut tx = state.store.begin().await?;
+    let mut tx = Write::begin(&state.store).await?;
+    let now = tx.now();
     let changes = validate(&mut tx, &body, false, blank_user(now), false).await?;
     let u = changes.user;
     let new = NewUser {
@@ -222,19 +223,10 @@ pub async fn create(
     if let Some(g) = &changes.groups {
         users::set_groups(&mut tx, created.pk, g).await?;
     }
-    audit::model_event(
-        &mut tx,
-        now,
-        &ctx,
-        &admin.user,
-        "model_created",
-        model_ref(&created),
-    )
-    .await?;
+    tx.event(&ctx, &admin.user, "model_created", model_ref(&created))
+        .await?;
     let out = user_json(&mut tx, created, &state.install_id).await?;
-    tx.commit()
-        .await
-        .map_err(castellan_store::StoreError::from)?;
+    tx.commit().await?;
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
 
@@ -246,8 +238,7 @@ async fn write(
     body: &serde_json::Map<String, Value>,
     partial: bool,
 ) -> ApiResult<Json<UserJson>> {
-    let now = state.store.now();
-    let mut tx = state.store.begin().await?;
+    let mut tx = Write::begin(&state.store).await?;
     let before = load(&mut tx, id).await?;
     if before.user_type == UserType::InternalServiceAccount {
         return Err(ApiError::field(
@@ -263,19 +254,10 @@ async fn write(
     if before.is_active && !changes.user.is_active {
         sessions::delete_for_user(&mut tx, id).await?;
     }
-    audit::model_event(
-        &mut tx,
-        now,
-        ctx,
-        &admin.user,
-        "model_updated",
-        model_ref(&changes.user),
-    )
-    .await?;
+    tx.event(ctx, &admin.user, "model_updated", model_ref(&changes.user))
+        .await?;
     let out = user_json(&mut tx, changes.user, &state.install_id).await?;
-    tx.commit()
-        .await
-        .map_err(castellan_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(Json(out))
 }
 
@@ -308,22 +290,12 @@ pub async fn destroy(
     ctx: RequestContext,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    let now = state.store.now();
-    let mut tx = state.store.begin().await?;
+    let mut tx = Write::begin(&state.store).await?;
     let user = load(&mut tx, id).await?;
     users::delete(&mut tx, id).await?;
-    audit::model_event(
-        &mut tx,
-        now,
-        &ctx,
-        &admin.user,
-        "model_deleted",
-        model_ref(&user),
-    )
-    .await?;
-    tx.commit()
-        .await
-        .map_err(castellan_store::StoreError::from)?;
+    tx.event(&ctx, &admin.user, "model_deleted", model_ref(&user))
+        .await?;
+    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -343,8 +315,8 @@ pub async fn set_password(
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let now = state.store.now();
-    let mut tx = state.store.begin().await?;
+    let mut tx = Write::begin(&state.store).await?;
+    let now = tx.now();
     let user = load(&mut tx, id).await?;
     users::set_password(&mut tx, id, &encoded, now).await?;
     audit::record(
@@ -357,9 +329,7 @@ pub async fn set_password(
         json!({"user": model_ref(&user)}),
     )
     .await?;
-    tx.commit()
-        .await
-        .map_err(castellan_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
