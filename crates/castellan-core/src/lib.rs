@@ -11,12 +11,15 @@ pub mod error;
 pub mod event;
 pub mod flow;
 pub mod group;
+pub mod policy;
 pub mod provider;
 pub mod session;
+pub mod stage;
 pub mod timedelta;
 pub mod token;
 pub mod user;
 pub mod version;
+pub mod wire_enum;
 
 pub use error::DomainError;
 

@@ -1,0 +1,3 @@
+//! Stages (spec §4): one module per stage type, named as authentik's apps.
+
+pub mod specs;

@@ -1,0 +1,1 @@
+//! Settings of every stage type (field specs shared by the API, blueprints and the stages).
