@@ -142,6 +142,7 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
         install_id,
         settings: Arc::new(web_settings(settings)),
         started: process_start(),
+        flows: std::sync::Arc::new(castellan_web::flow::FlowServices::new()),
     };
     Ok(Prepared { state, store })
 }

@@ -1,3 +1,58 @@
-//! Stages (spec §4): one module per stage type, named as authentik's apps.
+//! Stages (spec §4): one module per stage type, named as authentik's apps, and the registry the
+//! executor resolves stage kinds with.
 
+pub mod authenticator_validate;
+pub mod captcha;
+pub mod identification;
+pub mod password;
+pub mod response;
+pub mod simple;
 pub mod specs;
+pub mod user_login;
+
+use std::sync::Arc;
+
+use castellan_flows::{SESSION_END, StageRegistry};
+
+/// Every stage kind this build runs.
+pub fn registry() -> StageRegistry {
+    let mut r = StageRegistry::default();
+    r.register(
+        identification::KIND,
+        identification::COMPONENT,
+        Arc::new(identification::IdentificationStage),
+    );
+    r.register(
+        password::KIND,
+        password::COMPONENT,
+        Arc::new(password::PasswordStage),
+    );
+    r.register(
+        captcha::KIND,
+        captcha::COMPONENT,
+        Arc::new(captcha::CaptchaStage),
+    );
+    r.register(
+        user_login::KIND,
+        user_login::COMPONENT,
+        Arc::new(user_login::UserLoginStage),
+    );
+    r.register(simple::USER_LOGOUT, "", Arc::new(simple::UserLogoutStage));
+    r.register(simple::DENY, "", Arc::new(simple::DenyStage));
+    r.register(
+        simple::DUMMY,
+        simple::DUMMY_COMPONENT,
+        Arc::new(simple::DummyStage),
+    );
+    r.register(
+        SESSION_END,
+        simple::SESSION_END_COMPONENT,
+        Arc::new(simple::SessionEndStage),
+    );
+    r.register(
+        authenticator_validate::KIND,
+        authenticator_validate::COMPONENT,
+        Arc::new(authenticator_validate::AuthenticatorValidateStage),
+    );
+    r
+}

@@ -75,8 +75,9 @@ pub async fn update(conn: &mut AnyConnection, a: &Application) -> Result<(), Sto
     Ok(())
 }
 
-/// Deletes an application.
+/// Deletes an application and the policy bindings targeting it.
 pub async fn delete(conn: &mut AnyConnection, pk: Uuid) -> Result<bool, StoreError> {
+    crate::policy_bindings::delete_for_targets(conn, &[pk]).await?;
     let done = sqlx::query("DELETE FROM core_application WHERE pbm_uuid = $1")
         .bind(pk.to_string())
         .execute(&mut *conn)

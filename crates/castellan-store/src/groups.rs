@@ -54,6 +54,8 @@ pub async fn delete(conn: &mut AnyConnection, pk: Uuid) -> Result<bool, StoreErr
         .bind(pk.to_string())
         .execute(&mut *conn)
         .await?;
+    // Settings referencing the group (a user-write stage's `create_users_group`) drop it.
+    crate::refs::scrub(conn, pk).await?;
     Ok(done.rows_affected() > 0)
 }
 

@@ -17,11 +17,18 @@ pub struct Migration {
 }
 
 /// Every migration this binary knows, in order.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "core",
-    sql: include_str!("../migrations/0001_core.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "core",
+        sql: include_str!("../migrations/0001_core.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "flows",
+        sql: include_str!("../migrations/0002_flows.sql"),
+    },
+];
 
 /// Key of the PostgreSQL advisory lock held while migrating ("castellan" in ASCII, truncated).
 const ADVISORY_LOCK_KEY: i64 = 0x6361_7374_656c_6c61;

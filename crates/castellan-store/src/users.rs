@@ -11,7 +11,7 @@ use crate::StoreError;
 use crate::codec::{boolean, int, json, opt_time, opt_ts, text, time, to_json, ts, uuid};
 use crate::list::{ListQuery, Page, Param};
 
-const COLUMNS: &str = "id, uuid, username, name, email, password, password_change_date, is_active, \
+pub(crate) const COLUMNS: &str = "id, uuid, username, name, email, password, password_change_date, is_active, \
                        last_login, date_joined, path, type, attributes";
 
 /// Decodes a user row (the user columns under their own names).

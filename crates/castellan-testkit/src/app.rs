@@ -117,6 +117,7 @@ impl TestApp {
             install_id: Uuid::parse_str(&install_id).expect("uuid"),
             settings: Arc::new(WebSettings::default()),
             started: std::time::Instant::now(),
+            flows: std::sync::Arc::new(castellan_web::flow::FlowServices::new()),
         };
         let router = castellan_web::router(state.clone());
         Self {

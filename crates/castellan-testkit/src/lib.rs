@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod db;
+pub mod flow_client;
 
 pub use app::{Response, TestApp};
 pub use db::{DbKind, TestDb};

@@ -40,6 +40,12 @@ impl ApiError {
     }
 }
 
+impl From<castellan_flows::EnvError> for ApiError {
+    fn from(e: castellan_flows::EnvError) -> Self {
+        Self::Internal(e.0)
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {

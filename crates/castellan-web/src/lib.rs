@@ -8,6 +8,7 @@ pub mod body;
 pub mod context;
 pub mod error;
 pub mod fields;
+pub mod flow;
 pub mod health;
 pub mod middleware;
 pub mod openapi;

@@ -414,6 +414,10 @@ pub fn request_bodies() -> impl Iterator<Item = &'static RequestBody> {
         applications::REQUEST_BODIES,
         brands::REQUEST_BODIES,
         certificates::REQUEST_BODIES,
+        crate::api::flows::REQUEST_BODIES,
+        crate::api::flow_bindings::REQUEST_BODIES,
+        crate::api::policy_bindings::REQUEST_BODIES,
+        crate::api::model_api::GENERATED.1.as_slice(),
     ]
     .into_iter()
     .flatten()
@@ -428,6 +432,12 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
         certificates::OPERATIONS,
         sessions::OPERATIONS,
         consent::OPERATIONS,
+        crate::api::flows::OPERATIONS,
+        crate::api::flow_bindings::OPERATIONS,
+        crate::api::stages::OPERATIONS,
+        crate::api::policies::OPERATIONS,
+        crate::api::policy_bindings::OPERATIONS,
+        crate::api::model_api::GENERATED.0.as_slice(),
     ]
     .into_iter()
     .flatten()
@@ -481,6 +491,14 @@ pub fn document() -> Value {
         .as_object()
         .cloned()
         .unwrap_or_default();
+    for (name, schema) in crate::api::flows_schema::schemas()
+        .into_iter()
+        .chain(crate::api::flow_bindings::schemas())
+        .chain(crate::api::policies_schema::schemas())
+        .chain(crate::api::model_api::schemas())
+    {
+        schemas.entry(name).or_insert(schema);
+    }
     schemas.insert(
         "GenericError".into(),
         json!({"type": "object", "properties": {"detail": {"type": "string"}, "code": {"type": "string"}}, "required": ["detail"]}),

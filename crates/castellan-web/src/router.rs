@@ -69,10 +69,16 @@ pub fn router(state: AppState) -> Router {
         .merge(certificates::routes())
         .merge(sessions::routes())
         .merge(consent::routes())
+        .merge(crate::api::flows::routes())
+        .merge(crate::api::flow_bindings::routes())
+        .merge(crate::api::stages::routes())
+        .merge(crate::api::policies::routes())
+        .merge(crate::flow::routes())
         .fallback(api_not_found)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed });
     Router::new()
         .nest("/api/v3", api)
+        .merge(crate::flow::browser_routes())
         .route("/-/health/live/", get(health::live).head(health::live))
         .route("/-/health/ready/", get(health::ready).head(health::ready))
         .layer(axum::middleware::from_fn(

@@ -57,6 +57,8 @@ pub struct AppState {
     pub settings: Arc<WebSettings>,
     /// When the process started.
     pub started: Instant,
+    /// Stage registry and outbound HTTP for flows.
+    pub flows: Arc<crate::flow::FlowServices>,
 }
 
 impl std::fmt::Debug for AppState {

@@ -1,1 +1,21 @@
 //! Integration tests for castellan-policy.
+mod engine;
+mod expr_basics;
+mod expr_budget;
+mod expr_cache;
+mod expr_context;
+mod expr_corpus;
+mod expr_corpus_flows;
+mod expr_corpus_ldap;
+mod expr_corpus_mappings;
+mod expr_errors;
+mod expr_features;
+mod expr_objects;
+mod expr_support;
+mod types_dummy;
+mod types_event_matcher;
+mod types_geoip;
+mod types_host;
+mod types_password;
+mod types_password_expiry;
+mod types_reputation;

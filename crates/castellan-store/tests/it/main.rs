@@ -1,6 +1,8 @@
 //! Repository tests, each on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod flows;
 mod list;
 mod migrations;
 mod passwords;
+mod tokens_reputation;

@@ -1,0 +1,199 @@
+//! What the executor and stages need from the outside world (ports): flows and stages from
+//! storage, policy verdicts, users and passwords, sessions, events, reputation and outbound
+//! HTTP. The web layer implements it over the store; tests implement it in memory.
+use std::time::Duration;
+
+use async_trait::async_trait;
+use castellan_core::application::PolicyEngineMode;
+use castellan_core::flow::{Flow, FlowStageBinding};
+use castellan_core::stage::Stage;
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+/// A failure of the environment (database, network); shown to users as a flow error.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct EnvError(pub String);
+
+/// The outcome of a policy evaluation inside a flow.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PolicyVerdict {
+    /// Whether the policies passed.
+    pub passing: bool,
+    /// Messages for the user.
+    pub messages: Vec<String>,
+    /// The plan context after the policies ran (expressions may write `flow_plan.context`).
+    pub context: Option<Map<String, Value>>,
+}
+
+/// What the password check returned.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuthOutcome {
+    /// Authenticated by `backend`; the user is returned tagged, carrying `backend`.
+    Success {
+        /// The user (tagged JSON, with `backend` set).
+        user: Value,
+        /// Backend path (`authentik.core.auth.InbuiltBackend`, …).
+        backend: String,
+        /// `auth_method` (`password`, `token`, …).
+        method: String,
+        /// `auth_method_args`.
+        method_args: Map<String, Value>,
+    },
+    /// No backend accepted the credentials.
+    Failed,
+    /// A backend refused the user (e.g. inactive) with this message.
+    Denied(String),
+}
+
+/// How a login should shape the session (user_login settings, spec §4.11).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoginOptions {
+    /// Session lifetime (`None`: until the browser closes).
+    pub duration: Option<Duration>,
+    /// Delete the user's other sessions.
+    pub terminate_other_sessions: bool,
+    /// The `login` event context (auth method, args, source, …).
+    pub event_context: Map<String, Value>,
+}
+
+/// The browser session the flow runs in.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SessionState {
+    /// The session key (`None` until one is created).
+    pub key: Option<String>,
+    /// Logged-in user.
+    pub user: Option<i64>,
+    /// Session data (plan, query, counters).
+    pub data: Map<String, Value>,
+    /// Expiry chosen at login (`None`: keep the default).
+    pub expires: Option<DateTime<Utc>>,
+    /// Set when the key changed (login/logout): the transport must send a new cookie.
+    pub rotated: bool,
+}
+
+/// Facts about the request that runs the flow.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FlowRequest {
+    /// The wrapped query of the flow page (`next=…&flow_token=…`).
+    pub query: String,
+    /// Client IP (255.255.255.255 when unknown).
+    pub client_ip: String,
+    /// User agent.
+    pub user_agent: String,
+    /// Request id (shown in flow errors).
+    pub request_id: String,
+    /// The logged-in user (tagged JSON), if any.
+    pub user: Option<Value>,
+    /// Whether the logged-in user is a superuser.
+    pub is_superuser: bool,
+    /// Whether an outpost token authenticated the request.
+    pub via_outpost: bool,
+    /// The brand's title.
+    pub brand_name: String,
+    /// The brand's invalidation flow slug.
+    pub brand_invalidation_flow: Option<String>,
+    /// The brand's recovery flow slug.
+    pub brand_recovery_flow: Option<String>,
+    /// Absolute base URL (`https://host`) for links that must be absolute.
+    pub base_url: String,
+}
+
+/// A stored flow token's content.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowTokenData {
+    /// The token identifier.
+    pub identifier: String,
+    /// The flow the plan belongs to.
+    pub flow: Uuid,
+    /// The stored plan (JSON).
+    pub plan: Value,
+}
+
+/// Data and side effects the flow engine needs.
+#[async_trait]
+pub trait FlowEnv: Send {
+    /// The current time.
+    fn now(&self) -> DateTime<Utc>;
+    /// A flow by slug.
+    async fn flow_by_slug(&mut self, slug: &str) -> Result<Option<Flow>, EnvError>;
+    /// A flow by pk.
+    async fn flow_by_pk(&mut self, pk: Uuid) -> Result<Option<Flow>, EnvError>;
+    /// A flow's bindings with their stages, ordered by `order`.
+    async fn flow_bindings(
+        &mut self,
+        flow: Uuid,
+    ) -> Result<Vec<(FlowStageBinding, Stage)>, EnvError>;
+    /// A stage by pk (stages referenced by other stages' settings).
+    async fn stage(&mut self, pk: Uuid) -> Result<Option<Stage>, EnvError>;
+    /// Evaluates the policies bound to `target` for `user` (tagged JSON; `None` = anonymous)
+    /// with the plan `context` (the implementation adds `flow_plan`).
+    async fn policies(
+        &mut self,
+        target: Uuid,
+        mode: PolicyEngineMode,
+        user: Option<&Value>,
+        context: &Map<String, Value>,
+        request: &FlowRequest,
+    ) -> Result<PolicyVerdict, EnvError>;
+    /// Takes (deletes and returns) a non-expired flow token.
+    async fn take_flow_token(&mut self, key: &str) -> Result<Option<FlowTokenData>, EnvError>;
+    /// A user as tagged JSON.
+    async fn user(&mut self, pk: i64) -> Result<Option<Value>, EnvError>;
+    /// The first user matching `value` on any of `fields` (`email`, `username`, `upn`).
+    async fn find_user(
+        &mut self,
+        fields: &[String],
+        value: &str,
+        case_insensitive: bool,
+    ) -> Result<Option<Value>, EnvError>;
+    /// Tries `backends` in order with the user's username and `password`.
+    async fn authenticate(
+        &mut self,
+        backends: &[String],
+        user: &Value,
+        password: &str,
+    ) -> Result<AuthOutcome, EnvError>;
+    /// Posts a CAPTCHA token to a siteverify endpoint; returns its JSON or an error text.
+    async fn captcha_verify(
+        &mut self,
+        api_url: &str,
+        secret: &str,
+        token: &str,
+        remote_ip: &str,
+    ) -> Result<Value, String>;
+    /// Records an event (`login_failed`, `identification_failed`, …).
+    async fn event(
+        &mut self,
+        action: &str,
+        context: Map<String, Value>,
+        user: Option<&Value>,
+        request: &FlowRequest,
+    ) -> Result<(), EnvError>;
+    /// Adjusts the reputation of `identifier` and the client IP.
+    async fn reputation(
+        &mut self,
+        identifier: &str,
+        delta: i64,
+        request: &FlowRequest,
+    ) -> Result<(), EnvError>;
+    /// Logs `user` in: new session key, authenticated session, `login` event, last login.
+    async fn login(
+        &mut self,
+        session: &mut SessionState,
+        user: i64,
+        options: LoginOptions,
+        request: &FlowRequest,
+    ) -> Result<(), EnvError>;
+    /// Logs the session out (new anonymous key; the plan is carried over by the caller).
+    async fn logout(
+        &mut self,
+        session: &mut SessionState,
+        request: &FlowRequest,
+    ) -> Result<(), EnvError>;
+    /// Whether the user has confirmed MFA devices (optionally of these classes).
+    async fn has_devices(&mut self, user: i64, classes: &[String]) -> Result<bool, EnvError>;
+    /// Waits (anti-enumeration delays, dummy stages).
+    async fn sleep(&mut self, duration: Duration);
+}

@@ -1,0 +1,387 @@
+//! `FlowEnv` over the store: what the executor and stages read and write, on one pooled
+//! connection per request; the login's writes are one transaction.
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use castellan_core::application::PolicyEngineMode;
+use castellan_core::flow::{Flow, FlowStageBinding};
+use castellan_core::session::{AuthenticatedSession, Session};
+use castellan_core::stage::Stage;
+use castellan_core::token::TokenIntent;
+use castellan_crypto::token::constant_time_eq;
+use castellan_flows::env::FlowTokenData;
+use castellan_flows::{
+    AuthOutcome, EnvError, FlowEnv, FlowRequest, LoginOptions, PolicyVerdict, SessionState,
+};
+use castellan_store::{
+    Conn, StoreError, flow_bindings, flows, flowtokens, identify, reputation, sessions, stages,
+    tokens, users,
+};
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use crate::audit;
+use crate::context::RequestContext;
+use crate::flow::{policies, session as flow_session, user_json};
+use crate::state::AppState;
+
+const INBUILT: &str = "authentik.core.auth.InbuiltBackend";
+const TOKEN: &str = "authentik.core.auth.TokenBackend";
+
+fn err(e: StoreError) -> EnvError {
+    EnvError(e.to_string())
+}
+
+/// The store-backed environment of one executor request.
+pub struct StoreFlowEnv {
+    /// Application state.
+    pub state: AppState,
+    /// The request's connection.
+    pub conn: Conn,
+    /// Request facts for events.
+    pub ctx: RequestContext,
+}
+
+/// A fixed hash verified for unknown users, so their answer takes as long as a real check.
+fn decoy_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| {
+        castellan_crypto::password::hash_password("castellan-decoy").unwrap_or_default()
+    })
+}
+
+impl StoreFlowEnv {
+    async fn inbuilt(&mut self, user_pk: i64, password: &str) -> Result<Option<Value>, EnvError> {
+        let Some(user) = users::get(&mut self.conn, user_pk).await.map_err(err)? else {
+            return Ok(None);
+        };
+        if !user.is_active {
+            return Ok(None);
+        }
+        if !users::check_password(&mut self.conn, &user, password)
+            .await
+            .map_err(err)?
+        {
+            return Ok(None);
+        }
+        user_json::load(&mut self.conn, user_pk, &self.state.install_id)
+            .await
+            .map_err(err)
+    }
+
+    async fn app_password(
+        &mut self,
+        user_pk: i64,
+        password: &str,
+    ) -> Result<Option<(Value, Value)>, EnvError> {
+        let Some((token, user)) = tokens::find_by_key_with_user(&mut self.conn, password)
+            .await
+            .map_err(err)?
+        else {
+            return Ok(None);
+        };
+        let valid = token.user == user_pk
+            && user.is_active
+            && token.intent == TokenIntent::AppPassword
+            && !token.is_expired(self.state.store.now())
+            && constant_time_eq(token.key.as_bytes(), password.as_bytes());
+        if !valid {
+            return Ok(None);
+        }
+        let tagged = user_json::load(&mut self.conn, user_pk, &self.state.install_id)
+            .await
+            .map_err(err)?;
+        Ok(tagged.map(|u| {
+            (
+                u,
+                json!({"pk": token.token_uuid.to_string(), "identifier": token.identifier}),
+            )
+        }))
+    }
+
+    async fn write_login(
+        &mut self,
+        session: &mut SessionState,
+        user: i64,
+        options: &LoginOptions,
+    ) -> Result<(), StoreError> {
+        let now = self.state.store.now();
+        let mut tx = self.state.store.begin().await?;
+        if let Some(old) = session.key.take() {
+            sessions::delete(&mut tx, &old).await?;
+        }
+        let key = flow_session::new_key();
+        let expires = match options.duration {
+            Some(d) => now + chrono::Duration::seconds(d.as_secs() as i64),
+            None => now + flow_session::DEFAULT_AGE,
+        };
+        if options.terminate_other_sessions {
+            sessions::delete_for_user(&mut tx, user).await?;
+        }
+        sessions::save(
+            &mut tx,
+            &Session {
+                session_key: key.clone(),
+                user: Some(user),
+                data: Value::Object(session.data.clone()),
+                expires,
+            },
+            now,
+        )
+        .await?;
+        sessions::create_authenticated(
+            &mut tx,
+            &AuthenticatedSession {
+                uuid: Uuid::new_v4(),
+                session_key: key.clone(),
+                user,
+                last_ip: self.ctx.client_ip.clone(),
+                last_user_agent: self.ctx.user_agent.clone(),
+                last_used: now,
+                expires: Some(expires),
+                expiring: true,
+            },
+        )
+        .await?;
+        users::touch_last_login(&mut tx, user, now).await?;
+        let account = users::get(&mut tx, user).await?;
+        audit::record(
+            &mut tx,
+            now,
+            &self.ctx,
+            account.as_ref(),
+            "login",
+            "authentik.events.signals",
+            Value::Object(options.event_context.clone()),
+        )
+        .await?;
+        if let Some(u) = &account {
+            reputation::update_score(&mut tx, &u.username, &self.ctx.client_ip, 1, now).await?;
+        }
+        tx.commit().await?;
+        session.key = Some(key);
+        session.user = Some(user);
+        session.expires = Some(expires);
+        session.rotated = true;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl FlowEnv for StoreFlowEnv {
+    fn now(&self) -> DateTime<Utc> {
+        self.state.store.now()
+    }
+
+    async fn flow_by_slug(&mut self, slug: &str) -> Result<Option<Flow>, EnvError> {
+        flows::get_by_slug(&mut self.conn, slug).await.map_err(err)
+    }
+
+    async fn flow_by_pk(&mut self, pk: Uuid) -> Result<Option<Flow>, EnvError> {
+        flows::get(&mut self.conn, pk).await.map_err(err)
+    }
+
+    async fn flow_bindings(
+        &mut self,
+        flow: Uuid,
+    ) -> Result<Vec<(FlowStageBinding, Stage)>, EnvError> {
+        flow_bindings::for_flow(&mut self.conn, flow)
+            .await
+            .map_err(err)
+    }
+
+    async fn stage(&mut self, pk: Uuid) -> Result<Option<Stage>, EnvError> {
+        stages::get(&mut self.conn, pk).await.map_err(err)
+    }
+
+    async fn policies(
+        &mut self,
+        target: Uuid,
+        mode: PolicyEngineMode,
+        user: Option<&Value>,
+        context: &Map<String, Value>,
+        request: &FlowRequest,
+    ) -> Result<PolicyVerdict, EnvError> {
+        policies::evaluate(self, target, mode, user, context, request).await
+    }
+
+    async fn take_flow_token(&mut self, key: &str) -> Result<Option<FlowTokenData>, EnvError> {
+        let now = self.state.store.now();
+        let token = flowtokens::take(&mut self.conn, key, now)
+            .await
+            .map_err(err)?;
+        Ok(token.map(|t| FlowTokenData {
+            identifier: t.identifier,
+            flow: t.flow,
+            plan: t.plan,
+        }))
+    }
+
+    async fn user(&mut self, pk: i64) -> Result<Option<Value>, EnvError> {
+        user_json::load(&mut self.conn, pk, &self.state.install_id)
+            .await
+            .map_err(err)
+    }
+
+    async fn find_user(
+        &mut self,
+        fields: &[String],
+        value: &str,
+        ci: bool,
+    ) -> Result<Option<Value>, EnvError> {
+        let Some(user) = identify::find_user(&mut self.conn, fields, value, ci)
+            .await
+            .map_err(err)?
+        else {
+            return Ok(None);
+        };
+        self.user(user.pk).await
+    }
+
+    async fn authenticate(
+        &mut self,
+        backends: &[String],
+        user: &Value,
+        password: &str,
+    ) -> Result<AuthOutcome, EnvError> {
+        let Some(pk) = user_json::pk(user) else {
+            let pw = password.to_string();
+            let _ = tokio::task::spawn_blocking(move || {
+                castellan_crypto::password::verify_password(&pw, decoy_hash())
+            })
+            .await;
+            return Ok(AuthOutcome::Failed);
+        };
+        for backend in backends {
+            let found = match backend.as_str() {
+                INBUILT => self
+                    .inbuilt(pk, password)
+                    .await?
+                    .map(|u| (u, "password", Map::new())),
+                TOKEN => self.app_password(pk, password).await?.map(|(u, t)| {
+                    let mut args = Map::new();
+                    args.insert("token".into(), t);
+                    (u, "token", args)
+                }),
+                _ => None,
+            };
+            if let Some((mut tagged, method, method_args)) = found {
+                if let Value::Object(m) = &mut tagged {
+                    m.insert("backend".into(), Value::String(backend.clone()));
+                }
+                return Ok(AuthOutcome::Success {
+                    user: tagged,
+                    backend: backend.clone(),
+                    method: method.into(),
+                    method_args,
+                });
+            }
+        }
+        Ok(AuthOutcome::Failed)
+    }
+
+    async fn captcha_verify(
+        &mut self,
+        api_url: &str,
+        secret: &str,
+        token: &str,
+        ip: &str,
+    ) -> Result<Value, String> {
+        let form = [("secret", secret), ("response", token), ("remoteip", ip)];
+        let (status, body) = self.state.flows.outbound.post_form(api_url, &form).await?;
+        if !(200..300).contains(&status) {
+            return Err(format!("siteverify answered HTTP {status}"));
+        }
+        serde_json::from_str(&body).map_err(|_| "siteverify answered malformed JSON".to_string())
+    }
+
+    async fn event(
+        &mut self,
+        action: &str,
+        context: Map<String, Value>,
+        user: Option<&Value>,
+        _request: &FlowRequest,
+    ) -> Result<(), EnvError> {
+        let account = match user.and_then(user_json::pk) {
+            Some(pk) => users::get(&mut self.conn, pk).await.map_err(err)?,
+            None => None,
+        };
+        let now = self.state.store.now();
+        audit::record(
+            &mut self.conn,
+            now,
+            &self.ctx,
+            account.as_ref(),
+            action,
+            "authentik.events.signals",
+            Value::Object(context),
+        )
+        .await
+        .map_err(err)
+    }
+
+    async fn reputation(
+        &mut self,
+        identifier: &str,
+        delta: i64,
+        _request: &FlowRequest,
+    ) -> Result<(), EnvError> {
+        let now = self.state.store.now();
+        reputation::update_score(&mut self.conn, identifier, &self.ctx.client_ip, delta, now)
+            .await
+            .map_err(err)
+    }
+
+    async fn login(
+        &mut self,
+        session: &mut SessionState,
+        user: i64,
+        options: LoginOptions,
+        _request: &FlowRequest,
+    ) -> Result<(), EnvError> {
+        self.write_login(session, user, &options).await.map_err(err)
+    }
+
+    async fn logout(
+        &mut self,
+        session: &mut SessionState,
+        _request: &FlowRequest,
+    ) -> Result<(), EnvError> {
+        let now = self.state.store.now();
+        let account = match session.user {
+            Some(pk) => users::get(&mut self.conn, pk).await.map_err(err)?,
+            None => None,
+        };
+        if let Some(old) = session.key.take() {
+            sessions::delete(&mut self.conn, &old).await.map_err(err)?;
+        }
+        if account.is_some() {
+            audit::record(
+                &mut self.conn,
+                now,
+                &self.ctx,
+                account.as_ref(),
+                "logout",
+                "authentik.events.signals",
+                json!({}),
+            )
+            .await
+            .map_err(err)?;
+        }
+        session.user = None;
+        session.expires = None;
+        session.rotated = true;
+        Ok(())
+    }
+
+    async fn has_devices(&mut self, _user: i64, _classes: &[String]) -> Result<bool, EnvError> {
+        // No authenticator device types exist in this build yet.
+        Ok(false)
+    }
+
+    async fn sleep(&mut self, duration: Duration) {
+        tokio::time::sleep(duration).await;
+    }
+}

@@ -1,0 +1,174 @@
+//! `GET`/`POST /api/v3/flows/executor/{flow_slug}/?query=…` (spec §3.5): loads the session,
+//! runs the transport-free executor and answers a challenge (200), a 302 back to itself after a
+//! passed stage, or 404 for an unknown flow.
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use castellan_core::brand::match_brand;
+use castellan_crypto::token::constant_time_eq;
+use castellan_flows::{FlowRequest, Method, Outcome, execute};
+use castellan_store::{brands, flows};
+use http::request::Parts;
+use serde_json::Value;
+
+use crate::auth::{CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, cookie};
+use crate::body::parse_object;
+use crate::context::RequestContext;
+use crate::error::{ApiError, ApiResult};
+use crate::flow::env::StoreFlowEnv;
+use crate::flow::{session, user_json};
+use crate::state::AppState;
+
+/// GET: the current challenge.
+pub async fn get(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    parts: Parts,
+) -> ApiResult<Response> {
+    run(state, slug, parts, Method::Get).await
+}
+
+/// POST: a challenge response.
+pub async fn post(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    parts: Parts,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let body = Value::Object(parse_object(&body)?);
+    run(state, slug, parts, Method::Post(body)).await
+}
+
+fn wrapped_query(parts: &Parts) -> String {
+    parts
+        .uri
+        .query()
+        .and_then(|q| castellan_flows::next_url::query_param(q, "query"))
+        .unwrap_or_default()
+}
+
+async fn brand_facts(
+    state: &AppState,
+    conn: &mut castellan_store::AnyConnection,
+    host: &str,
+    req: &mut FlowRequest,
+) -> ApiResult<()> {
+    let all = brands::all(conn).await?;
+    let brand = match_brand(&all, host);
+    req.brand_name = brand.branding_title.clone();
+    let ids: Vec<_> = [brand.flow_invalidation, brand.flow_recovery]
+        .into_iter()
+        .flatten()
+        .collect();
+    let found = flows::get_many(conn, &ids).await?;
+    let slug = |id: Option<uuid::Uuid>| {
+        id.and_then(|id| {
+            found
+                .iter()
+                .find(|f| f.flow_uuid == id)
+                .map(|f| f.slug.clone())
+        })
+    };
+    req.brand_invalidation_flow = slug(brand.flow_invalidation);
+    req.brand_recovery_flow = slug(brand.flow_recovery);
+    let scheme = if state.settings.debug {
+        "http"
+    } else {
+        "https"
+    };
+    req.base_url = format!("{scheme}://{host}");
+    Ok(())
+}
+
+async fn run(
+    state: AppState,
+    slug: String,
+    mut parts: Parts,
+    method: Method,
+) -> ApiResult<Response> {
+    let ctx = RequestContext::from_request_parts(&mut parts, &state)
+        .await
+        .unwrap_or_else(|e| match e {});
+    let mut conn = state.store.conn().await?;
+    let raw = cookie(&parts, SESSION_COOKIE);
+    let mut sess = session::load(&state, &mut conn, raw.as_deref()).await?;
+    let mut request = FlowRequest {
+        query: wrapped_query(&parts),
+        client_ip: ctx.client_ip.clone(),
+        user_agent: ctx.user_agent.clone(),
+        request_id: ctx.request_id.clone(),
+        ..FlowRequest::default()
+    };
+    if let Some(pk) = sess.user {
+        match user_json::load(&mut conn, pk, &state.install_id).await? {
+            Some(u) if u.get("is_active").and_then(Value::as_bool) == Some(true) => {
+                request.is_superuser = u.get("is_superuser").and_then(Value::as_bool) == Some(true);
+                request.user = Some(u);
+            }
+            _ => sess.user = None,
+        }
+    }
+    if matches!(method, Method::Post(_)) && request.user.is_some() {
+        check_csrf(&parts)?;
+    }
+    brand_facts(&state, &mut conn, &ctx.host, &mut request).await?;
+    let registry = state.flows.stages.clone();
+    let mut env = StoreFlowEnv {
+        state: state.clone(),
+        conn,
+        ctx,
+    };
+    let outcome = execute(&registry, &mut env, &mut sess, &request, &slug, method).await?;
+    let mut conn = env.conn;
+    let now = state.store.now();
+    let mut headers = HeaderMap::new();
+    if outcome != Outcome::NotFound
+        && let Some(c) = session::save(&state, &mut conn, &mut sess, now).await?
+        && let Ok(v) = HeaderValue::from_str(&c)
+    {
+        headers.append(header::SET_COOKIE, v);
+    }
+    if cookie(&parts, CSRF_COOKIE).is_none() {
+        let token = castellan_crypto::token::random_hex(16);
+        if let Ok(v) =
+            HeaderValue::from_str(&format!("{CSRF_COOKIE}={token}; Path=/; SameSite=Lax"))
+        {
+            headers.append(header::SET_COOKIE, v);
+        }
+    }
+    Ok(match outcome {
+        Outcome::NotFound => return Err(ApiError::NotFound),
+        Outcome::Reload => {
+            let location = parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_default();
+            if let Ok(v) = HeaderValue::from_str(&location) {
+                headers.insert(header::LOCATION, v);
+            }
+            (StatusCode::FOUND, headers).into_response()
+        }
+        Outcome::Challenge(v) => (StatusCode::OK, headers, axum::Json(v)).into_response(),
+    })
+}
+
+fn check_csrf(parts: &Parts) -> ApiResult<()> {
+    let header = parts
+        .headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let cookie = cookie(parts, CSRF_COOKIE).unwrap_or_default();
+    if header.is_empty() || cookie.is_empty() {
+        return Err(ApiError::Forbidden(
+            "CSRF Failed: CSRF token missing.".into(),
+        ));
+    }
+    if !constant_time_eq(header.as_bytes(), cookie.as_bytes()) {
+        return Err(ApiError::Forbidden(
+            "CSRF Failed: CSRF token incorrect.".into(),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,36 @@
+//! The flow executor over HTTP (spec §3.5–3.8): sessions, the store-backed flow environment,
+//! policy evaluation glue, and the executor, cancel and default-flow endpoints.
+
+pub mod default_flow;
+pub mod env;
+pub mod executor_api;
+pub mod expression;
+pub mod policies;
+pub mod services;
+pub mod session;
+pub mod user_json;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::state::AppState;
+
+pub use services::{FlowServices, Outbound};
+
+/// Browser-facing routes outside `/api/v3`.
+pub fn browser_routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/flows/-/default/{designation}/",
+            get(default_flow::default_flow),
+        )
+        .route("/flows/-/cancel/", get(default_flow::cancel))
+}
+
+/// Routes under `/api/v3`.
+pub fn routes() -> Router<AppState> {
+    Router::new().route(
+        "/flows/executor/{flow_slug}/",
+        get(executor_api::get).post(executor_api::post),
+    )
+}

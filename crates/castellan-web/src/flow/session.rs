@@ -1,0 +1,88 @@
+//! The browser session a flow runs in (spec §0.5): loaded from the signed `authentik_session`
+//! cookie, created lazily for anonymous visitors, saved after every executor request, and
+//! re-issued (new key) on login and logout.
+use castellan_core::session::Session;
+use castellan_crypto::hs256;
+use castellan_flows::SessionState;
+use castellan_store::{AnyConnection, StoreError, sessions};
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+
+use crate::auth::{SESSION_COOKIE, session_key_from_cookie};
+use crate::state::AppState;
+
+/// Server-side lifetime of a session without an explicit login duration (`days=1`).
+pub const DEFAULT_AGE: Duration = Duration::days(1);
+
+/// A fresh random session key.
+pub fn new_key() -> String {
+    castellan_crypto::token::random_hex(16)
+}
+
+/// Loads the session named by the cookie, or an empty one.
+pub async fn load(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    raw_cookie: Option<&str>,
+) -> Result<SessionState, StoreError> {
+    let Some(key) = raw_cookie.and_then(|raw| session_key_from_cookie(state, raw)) else {
+        return Ok(SessionState::default());
+    };
+    let Some(s) = sessions::get(conn, &key, state.store.now()).await? else {
+        return Ok(SessionState::default());
+    };
+    Ok(SessionState {
+        key: Some(s.session_key),
+        user: s.user,
+        data: match s.data {
+            serde_json::Value::Object(m) => m,
+            _ => Default::default(),
+        },
+        expires: Some(s.expires),
+        rotated: false,
+    })
+}
+
+/// Saves the session, creating a key if it has none; returns the `Set-Cookie` value when the
+/// client must get a new cookie.
+pub async fn save(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    session: &mut SessionState,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, StoreError> {
+    let mut fresh = session.rotated;
+    let key = match &session.key {
+        Some(k) => k.clone(),
+        None => {
+            fresh = true;
+            let k = new_key();
+            session.key = Some(k.clone());
+            k
+        }
+    };
+    let expires = session.expires.unwrap_or(now + DEFAULT_AGE);
+    session.expires = Some(expires);
+    let row = Session {
+        session_key: key.clone(),
+        user: session.user,
+        data: serde_json::Value::Object(session.data.clone()),
+        expires,
+    };
+    sessions::save(conn, &row, now).await?;
+    session.rotated = false;
+    Ok(fresh.then(|| cookie(state, &key, session.user.is_some())))
+}
+
+/// The `Set-Cookie` header value for a session key.
+pub fn cookie(state: &AppState, key: &str, authenticated: bool) -> String {
+    let claims = json!({"sid": key, "iss": "authentik", "sub": "anonymous",
+                        "authenticated": authenticated, "acr": "goauthentik.io/core/default"});
+    let signing = hs256::session_signing_key(&state.secret_key);
+    let value = hs256::sign(&claims, &signing).unwrap_or_default();
+    let mut c = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if let Some(domain) = &state.settings.cookie_domain {
+        c.push_str(&format!("; Domain={domain}"));
+    }
+    c
+}
