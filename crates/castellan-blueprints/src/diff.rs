@@ -23,10 +23,14 @@ pub(crate) fn changes(
         .collect()
 }
 
-/// JSON equality where numbers compare by value (`1` equals `1.0`).
+/// JSON equality where numbers compare by value (`1` equals `1.0`) and a number equals its
+/// decimal text (`6` equals `"6"`: choice fields serialize integer choices as strings).
 pub(crate) fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x == y || x.as_f64() == y.as_f64(),
+        (Value::Number(n), Value::String(s)) | (Value::String(s), Value::Number(n)) => {
+            n.to_string() == *s
+        }
         (Value::Array(x), Value::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q))
         }

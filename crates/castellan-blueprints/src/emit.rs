@@ -1,5 +1,5 @@
 //! A small block-style YAML writer for exported blueprints: quoting only where needed,
-//! multi-line strings as `|` block scalars, `!KeyOf` tags.
+//! multi-line strings as `|` block scalars, `!KeyOf` and `!Find` tags.
 
 use crate::export::ExportValue;
 use crate::node::NodeValue;
@@ -77,6 +77,16 @@ fn inline(value: &ExportValue) -> String {
         ExportValue::Float(f) => float(*f),
         ExportValue::Str(s) => scalar_text(s),
         ExportValue::KeyOf(id) => format!("!KeyOf {}", scalar_text(id)),
+        ExportValue::Find {
+            model,
+            field,
+            value,
+        } => format!(
+            "!Find [{}, [{}, {}]]",
+            scalar_text(model),
+            scalar_text(field),
+            scalar_text(value)
+        ),
         ExportValue::Seq(_) => "[]".to_owned(),
         ExportValue::Map(_) => "{}".to_owned(),
     }

@@ -21,7 +21,7 @@ pub struct ExportEntry {
     pub attrs: Vec<(String, ExportValue)>,
 }
 
-/// A value to export: JSON-like data plus `!KeyOf` references.
+/// A value to export: JSON-like data plus `!KeyOf` and `!Find` references.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExportValue {
     /// `null`.
@@ -40,6 +40,16 @@ pub enum ExportValue {
     Map(Vec<(String, ExportValue)>),
     /// `!KeyOf <id>`: the pk of the object exported by the entry with that id.
     KeyOf(String),
+    /// `!Find [<model>, [<field>, <value>]]`: the pk of an object that is not exported, found
+    /// by a natural key (a flow's slug, a stage's name, …).
+    Find {
+        /// `app_label.model_name`.
+        model: String,
+        /// The field compared.
+        field: String,
+        /// The value it must have.
+        value: String,
+    },
 }
 
 impl From<&Value> for ExportValue {
@@ -69,7 +79,8 @@ impl From<Value> for ExportValue {
 }
 
 impl ExportValue {
-    /// The export value a parsed node stands for; `None` for tags other than `!KeyOf`.
+    /// The export value a parsed node stands for; `None` for tags other than `!KeyOf` and
+    /// the one-pair `!Find`.
     #[must_use]
     pub fn from_node(node: &Node) -> Option<Self> {
         Some(match &node.value {
@@ -90,6 +101,19 @@ impl ExportValue {
             NodeValue::Tag(tag) if tag.kind == TagKind::KeyOf => {
                 Self::KeyOf(tag.args.first()?.as_str()?.to_owned())
             }
+            NodeValue::Tag(tag) if tag.kind == TagKind::Find && tag.args.len() == 2 => {
+                let NodeValue::Seq(pair) = &tag.args.get(1)?.value else {
+                    return None;
+                };
+                let [field, value] = pair.as_slice() else {
+                    return None;
+                };
+                Self::Find {
+                    model: tag.args.first()?.as_str()?.to_owned(),
+                    field: field.as_str()?.to_owned(),
+                    value: value.as_str()?.to_owned(),
+                }
+            }
             NodeValue::Tag(_) => return None,
         })
     }
@@ -97,7 +121,7 @@ impl ExportValue {
 
 impl ExportEntry {
     /// The export entry a parsed entry stands for (conditions and permissions are not
-    /// exported); `None` when it uses tags other than `!KeyOf`.
+    /// exported); `None` when it uses tags other than `!KeyOf` and one-pair `!Find`s.
     #[must_use]
     pub fn from_entry(entry: &Entry) -> Option<Self> {
         let pairs = |n: &Node| match ExportValue::from_node(n)? {

@@ -111,6 +111,34 @@ pub struct FlowTokenData {
     pub plan: Value,
 }
 
+/// A user write requested by the user write stage (spec §4.10): the user's fields after the
+/// prompt data was applied. The environment saves it in one transaction.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UserWrite {
+    /// The saved user to update (`None`: create a new user).
+    pub pk: Option<i64>,
+    /// Username (never empty).
+    pub username: String,
+    /// Display name.
+    pub name: String,
+    /// Email address.
+    pub email: String,
+    /// Active flag.
+    pub is_active: bool,
+    /// User path.
+    pub path: String,
+    /// User type (`internal`, `external`, `service_account`, …).
+    pub user_type: String,
+    /// Attributes (the whole object).
+    pub attributes: Map<String, Value>,
+    /// A new password in clear text (hashed by the environment).
+    pub password: Option<String>,
+    /// Groups the user is added to (unknown groups are ignored).
+    pub groups: Vec<Uuid>,
+    /// The `user_write` event's context (the prompt data; the environment adds `created`).
+    pub event_data: Map<String, Value>,
+}
+
 /// Data and side effects the flow engine needs.
 #[async_trait]
 pub trait FlowEnv: Send {
@@ -196,4 +224,38 @@ pub trait FlowEnv: Send {
     async fn has_devices(&mut self, user: i64, classes: &[String]) -> Result<bool, EnvError>;
     /// Waits (anti-enumeration delays, dummy stages).
     async fn sleep(&mut self, duration: Duration);
+    /// Prompt fields (`authentik_stages_prompt.prompt`) by pk: each prompt's settings with
+    /// `pk` and `name` added; unknown pks are left out, the order is unspecified.
+    async fn prompts(&mut self, pks: &[Uuid]) -> Result<Vec<Map<String, Value>>, EnvError>;
+    /// Whether a user other than `except` (a user pk) has exactly this username.
+    async fn username_taken(
+        &mut self,
+        username: &str,
+        except: Option<i64>,
+    ) -> Result<bool, EnvError>;
+    /// Evaluates these policies (by pk, in this order; unknown pks are skipped) in mode ALL
+    /// for `user` (tagged JSON; `None` = anonymous) with exactly `context` as the policy
+    /// request's context (no `flow_plan` is added). No policies: passing.
+    async fn evaluate_policies_by_pk(
+        &mut self,
+        pks: &[Uuid],
+        user: Option<&Value>,
+        context: &Map<String, Value>,
+        request: &FlowRequest,
+    ) -> Result<PolicyVerdict, EnvError>;
+    /// Evaluates a prompt expression (placeholder, initial value, choices) as authentik's
+    /// property-mapping evaluator does: the variables are `user` (tagged; anonymous when
+    /// `None`), `request` (its `context` holds `prompt_context`), `context` (the same) and
+    /// `prompt_context`. Errors come back as text (and are recorded as events).
+    async fn prompt_expression(
+        &mut self,
+        source: &str,
+        user: Option<&Value>,
+        prompt_context: &Map<String, Value>,
+        request: &FlowRequest,
+    ) -> Result<Value, String>;
+    /// Creates or updates a user, adds it to the groups and records `user_write` (and
+    /// `password_set` when an existing user's password changed); returns the saved user as
+    /// tagged JSON. Any failure (taken username, invalid value, database) is an error text.
+    async fn write_user(&mut self, write: UserWrite) -> Result<Value, String>;
 }

@@ -100,9 +100,9 @@ impl Run<'_> {
             return Ok(self.done(&plan));
         };
         let Some(view) = self.registry.view(&entry.stage.kind) else {
-            return Ok(self
+            return self
                 .stage_invalid(&plan, &entry.invalid_action(), None)
-                .await?);
+                .await;
         };
         let expected = self
             .registry

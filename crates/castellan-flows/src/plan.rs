@@ -131,3 +131,34 @@ impl FlowPlan {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str) -> PlanEntry {
+        PlanEntry::in_memory("kind", name, Map::new())
+    }
+
+    #[test]
+    fn insert_goes_after_the_current_stage_append_at_the_end() {
+        let mut plan = FlowPlan::new(Uuid::new_v4(), Map::new());
+        plan.insert_stage(entry("first"));
+        plan.append_stage(entry("last"));
+        plan.insert_stage(entry("second"));
+        let names: Vec<_> = plan.entries.iter().map(|e| e.stage.name.as_str()).collect();
+        assert_eq!(names, ["first", "second", "last"]);
+    }
+
+    #[test]
+    fn a_plan_round_trips_through_the_session() {
+        let mut plan = FlowPlan::new(Uuid::new_v4(), Map::new());
+        plan.append_stage(entry("a"));
+        plan.context.insert("pending_user".into(), serde_json::json!({"$type": "user", "pk": 3}));
+        let mut data = Map::new();
+        plan.to_session(&mut data);
+        assert_eq!(FlowPlan::from_session(&data), Some(plan));
+        data.insert(SESSION_PLAN.into(), serde_json::json!("garbage"));
+        assert_eq!(FlowPlan::from_session(&data), None, "an unreadable plan is dropped, not an error");
+    }
+}

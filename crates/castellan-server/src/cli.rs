@@ -1,4 +1,4 @@
-//! The command line: `castellan [serve|migrate|check-config|user …|token …|openapi]`.
+//! The command line: `castellan [serve|migrate|check-config|user …|token …|blueprint …|openapi]`.
 //!
 //! Every command loads the configuration first; when it is invalid, all
 //! problems are printed to stderr and the process exits with status 2 before
@@ -41,6 +41,9 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Validate, plan, apply and export blueprints.
+    #[command(subcommand)]
+    Blueprint(BlueprintCommand),
     /// Print the OpenAPI document (JSON).
     Openapi,
 }
@@ -141,6 +144,36 @@ pub struct TokenCreate {
     pub expires: Option<DateTime<Utc>>,
 }
 
+/// `castellan blueprint …`.
+#[derive(Debug, Subcommand)]
+pub enum BlueprintCommand {
+    /// Check a blueprint file without the database: every problem with its line and column
+    /// (exit status 1 when there is any).
+    Validate(BlueprintFile),
+    /// Show what applying a blueprint would change; nothing is written.
+    Plan(BlueprintFile),
+    /// Apply a blueprint in one transaction and print what it did; nothing is written when it
+    /// fails.
+    Apply(BlueprintFile),
+    /// Print flows (with their stages, bindings, policies and prompts) as a blueprint.
+    Export(BlueprintExport),
+}
+
+/// A blueprint file argument.
+#[derive(Debug, Args)]
+pub struct BlueprintFile {
+    /// The blueprint file (YAML).
+    pub file: std::path::PathBuf,
+}
+
+/// `castellan blueprint export`.
+#[derive(Debug, Args)]
+pub struct BlueprintExport {
+    /// Export only the flow with this slug (default: every flow).
+    #[arg(long)]
+    pub flow: Option<String>,
+}
+
 /// Parses the process arguments and runs the command.
 pub fn main() -> ExitCode {
     run(Cli::parse())
@@ -162,6 +195,9 @@ pub fn run(cli: Cli) -> ExitCode {
     match command {
         Command::CheckConfig => check_config(&settings, &tree),
         Command::Openapi => openapi(),
+        Command::Blueprint(BlueprintCommand::Validate(args)) => {
+            commands::validate_blueprint(&args.file)
+        }
         command => {
             logging::init(settings.log_level);
             for warning in &tree.warnings {
@@ -229,7 +265,16 @@ fn run_async(command: Command, settings: &Settings) -> anyhow::Result<()> {
             Command::Token(TokenCommand::Create(args)) => {
                 commands::create_token(settings, args).await
             }
-            Command::CheckConfig | Command::Openapi => Ok(()),
+            Command::Blueprint(BlueprintCommand::Plan(args)) => {
+                commands::apply_blueprint(settings, &args.file, false).await
+            }
+            Command::Blueprint(BlueprintCommand::Apply(args)) => {
+                commands::apply_blueprint(settings, &args.file, true).await
+            }
+            Command::Blueprint(BlueprintCommand::Export(args)) => {
+                commands::export_blueprint(settings, args.flow.as_deref()).await
+            }
+            Command::CheckConfig | Command::Openapi | Command::Blueprint(_) => Ok(()),
         }
     })
 }

@@ -1,11 +1,15 @@
 //! The database commands of the CLI: `migrate`, `user create`,
-//! `user set-password` and `token create`.
+//! `user set-password`, `token create` and `blueprint validate|plan|apply|export`.
+
+use std::path::Path;
+use std::process::ExitCode;
 
 use anyhow::Context as _;
 use castellan_core::token::{DEFAULT_TOKEN_LENGTH, Token, TokenIntent};
 use castellan_core::user::{DEFAULT_USER_PATH, UserType, validate_username};
 use castellan_store::users::NewUser;
 use castellan_store::{StoreError, tokens, users};
+use castellan_web::blueprints;
 use uuid::Uuid;
 
 use crate::bootstrap;
@@ -172,6 +176,109 @@ pub async fn create_token(settings: &Settings, args: TokenCreate) -> anyhow::Res
         expires.map_or_else(String::new, |e| format!(", expires {}", e.to_rfc3339()))
     );
     println!("{}", token.key);
+    Ok(())
+}
+
+/// Reads a blueprint file.
+fn read_blueprint(file: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))
+}
+
+/// Prints every problem as `file:line:column: message` on stderr.
+fn print_errors(file: &Path, errors: &[castellan_blueprints::BlueprintError]) {
+    for e in errors {
+        eprintln!("{}:{}:{}: {}", file.display(), e.line, e.column, e.message);
+    }
+}
+
+/// `castellan blueprint validate`: static checks only (no database); exit status 1 when the
+/// file has problems, each printed with its position.
+#[must_use]
+pub fn validate_blueprint(file: &Path) -> ExitCode {
+    let text = match read_blueprint(file) {
+        Ok(text) => text,
+        Err(err) => {
+            eprintln!("castellan: {err:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let errors = blueprints::check(&text);
+    if errors.is_empty() {
+        let entries = castellan_blueprints::parse(&text).map_or(0, |bp| bp.entries.len());
+        println!("{}: valid ({entries} entries)", file.display());
+        ExitCode::SUCCESS
+    } else {
+        print_errors(file, &errors);
+        eprintln!("{}: {} problem(s)", file.display(), errors.len());
+        ExitCode::FAILURE
+    }
+}
+
+/// `castellan blueprint plan` (`write` false: a dry run) and `castellan blueprint apply`
+/// (`write` true: one transaction). Prints what was (or would be) done.
+///
+/// # Errors
+/// An unreadable file, any problem of the blueprint (each printed with its position; nothing
+/// is written), or database failures.
+pub async fn apply_blueprint(settings: &Settings, file: &Path, write: bool) -> anyhow::Result<()> {
+    let text = read_blueprint(file)?;
+    let errors = blueprints::check(&text);
+    if !errors.is_empty() {
+        print_errors(file, &errors);
+        anyhow::bail!(
+            "{}: {} problem(s), nothing was written",
+            file.display(),
+            errors.len()
+        );
+    }
+    let store = startup::open(settings).await?;
+    let web = crate::state::web_settings(settings);
+    let set = blueprints::instance_set(&store, web.blueprints_dir.as_deref()).await?;
+    let opts = blueprints::options(serde_json::Map::new(), &web.blueprint_env.0);
+    let outcome = if write {
+        blueprints::apply_text(&store, &text, &opts, &set).await
+    } else {
+        blueprints::plan_text(&store, &text, &opts, &set).await
+    };
+    store.close().await;
+    match outcome {
+        Ok(report) => {
+            print!("{}", castellan_blueprints::render_plan(&report));
+            if write {
+                println!("applied {}", file.display());
+            }
+            Ok(())
+        }
+        Err(e) => {
+            print_errors(file, &e.errors());
+            anyhow::bail!(
+                "{}: the blueprint failed, nothing was written",
+                file.display()
+            )
+        }
+    }
+}
+
+/// `castellan blueprint export`: one flow (`--flow`) or every flow as a blueprint on stdout.
+///
+/// # Errors
+/// An unknown flow or database failures.
+pub async fn export_blueprint(settings: &Settings, flow: Option<&str>) -> anyhow::Result<()> {
+    let store = startup::open(settings).await?;
+    let mut conn = store.conn().await?;
+    let text = match flow {
+        Some(slug) => {
+            let found = castellan_store::flows::get_by_slug(&mut conn, slug)
+                .await?
+                .with_context(|| format!("flow {slug} does not exist"))?;
+            blueprints::export_flow(&mut conn, &found).await
+        }
+        None => blueprints::export_all(&mut conn).await,
+    }
+    .map_err(|e| anyhow::anyhow!("exporting: {e:?}"))?;
+    drop(conn);
+    store.close().await;
+    print!("{text}");
     Ok(())
 }
 

@@ -36,6 +36,15 @@ pub async fn run(settings: &Settings) -> anyhow::Result<()> {
     };
     let prepared = startup::prepare(settings).await?;
     let store = prepared.store.clone();
+    let discovery = prepared.state.settings.blueprints_dir.clone().map(|dir| {
+        let env = prepared.state.settings.blueprint_env.0.clone();
+        castellan_web::blueprints::discovery_loop(
+            store.clone(),
+            dir,
+            env,
+            castellan_web::blueprints::RESCAN,
+        )
+    });
     let app = with_timeout(
         castellan_web::router(prepared.state),
         settings.web.request_timeout_seconds,
@@ -72,6 +81,9 @@ pub async fn run(settings: &Settings) -> anyhow::Result<()> {
         servers.spawn(async move { server.serve(service).await.context("metrics listener") });
         metrics::record_pool(&store);
         background.spawn(metrics::pool_gauges(store.clone(), metrics_handle));
+    }
+    if let Some(task) = discovery {
+        background.spawn(task);
     }
     if servers.is_empty() {
         tracing::warn!("every listener is disabled; waiting for a shutdown signal");

@@ -1,6 +1,7 @@
 //! Everything between a loaded configuration and a ready [`AppState`]:
 //! directories, database connection, migrations, install id, secret key,
-//! version history, bootstrap and the self-signed certificate.
+//! version history, bootstrap, the self-signed certificate and blueprints
+//! (the embedded defaults, then the blueprints directory).
 //!
 //! [`prepare`] is what `castellan serve` runs before it listens; tests call
 //! it to start the real application in process.
@@ -12,6 +13,7 @@ use anyhow::Context as _;
 use castellan_store::migrate::MigrationReport;
 use castellan_store::{Store, StoreOptions, settings as system_settings, version_history};
 use castellan_web::AppState;
+use castellan_web::blueprints;
 use uuid::Uuid;
 
 use crate::bootstrap::{self, BootstrapReport};
@@ -136,15 +138,48 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
     {
         tracing::info!("self-signed certificate created");
     }
+    let web = web_settings(settings);
+    apply_blueprints(&store, &web).await?;
     let state = AppState {
         store: store.clone(),
         secret_key,
         install_id,
-        settings: Arc::new(web_settings(settings)),
+        settings: Arc::new(web),
         started: process_start(),
         flows: std::sync::Arc::new(castellan_web::flow::FlowServices::new()),
     };
     Ok(Prepared { state, store })
+}
+
+/// The embedded default blueprints (new or changed ones; a failing one is logged and recorded
+/// on its instance, and the server still starts), then the files of `blueprints_dir`.
+///
+/// # Errors
+/// Database failures.
+pub async fn apply_blueprints(
+    store: &Store,
+    web: &castellan_web::WebSettings,
+) -> anyhow::Result<()> {
+    let env = &web.blueprint_env.0;
+    match blueprints::apply_defaults(store, env).await {
+        Ok(report) => {
+            if !report.applied.is_empty() {
+                let names: Vec<&str> = report.applied.iter().map(|(n, _)| n.as_str()).collect();
+                tracing::info!(applied = ?names, "default blueprints applied");
+            }
+        }
+        Err(blueprints::RunError::Store(e)) => {
+            return Err(anyhow::Error::new(e).context("applying the default blueprints"));
+        }
+        Err(e) => tracing::error!(error = %e, "a default blueprint failed"),
+    }
+    if let Some(dir) = &web.blueprints_dir {
+        let report = blueprints::discover(store, dir, env)
+            .await
+            .with_context(|| format!("discovering blueprints in {}", dir.display()))?;
+        blueprints::log_report(&report);
+    }
+    Ok(())
 }
 
 /// The persisted install id, generated (UUID v4) at first start.

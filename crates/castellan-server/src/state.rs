@@ -1,6 +1,9 @@
 //! Translation of the typed configuration into the web layer's settings.
 
+use std::collections::BTreeMap;
+
 use castellan_web::WebSettings;
+use castellan_web::blueprints::BlueprintEnv;
 
 use crate::config::Settings;
 
@@ -40,7 +43,46 @@ pub fn web_settings(settings: &Settings) -> WebSettings {
             .iter()
             .map(|net| (net.addr(), net.prefix()))
             .collect(),
+        blueprints_dir: settings.blueprints_dir.clone(),
+        blueprint_env: BlueprintEnv(blueprint_env(settings, std::env::vars())),
     }
+}
+
+/// The variables blueprints see with `!Env`: the process environment, plus authentik's
+/// `AUTHENTIK_BOOTSTRAP_PASSWORD`, `…_TOKEN` and `…_EMAIL` from the bootstrap settings when
+/// they are not set (so authentik's bootstrap blueprint behaves as there).
+#[must_use]
+pub fn blueprint_env(
+    settings: &Settings,
+    vars: impl Iterator<Item = (String, String)>,
+) -> BTreeMap<String, String> {
+    let mut env: BTreeMap<String, String> = vars.collect();
+    let bootstrap = [
+        (
+            "AUTHENTIK_BOOTSTRAP_PASSWORD",
+            settings
+                .bootstrap_password
+                .as_ref()
+                .map(|s| s.expose().to_owned()),
+        ),
+        (
+            "AUTHENTIK_BOOTSTRAP_TOKEN",
+            settings
+                .bootstrap_token
+                .as_ref()
+                .map(|s| s.expose().to_owned()),
+        ),
+        (
+            "AUTHENTIK_BOOTSTRAP_EMAIL",
+            Some(settings.bootstrap_email.clone()),
+        ),
+    ];
+    for (key, value) in bootstrap {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            env.entry(key.to_owned()).or_insert(value);
+        }
+    }
+    env
 }
 
 /// A configured number of seconds as the web layer's `i64`, saturating.
@@ -68,6 +110,19 @@ mod tests {
             web.trusted_proxies
                 .contains(&("127.0.0.0".parse().unwrap(), 8))
         );
+    }
+
+    #[test]
+    fn blueprint_env_adds_bootstrap_settings() {
+        let settings = Settings::embedded_defaults().unwrap();
+        let env = blueprint_env(
+            &settings,
+            [("AUTHENTIK_BOOTSTRAP_EMAIL".to_owned(), "x@y".to_owned())].into_iter(),
+        );
+        assert_eq!(env["AUTHENTIK_BOOTSTRAP_EMAIL"], "x@y");
+        assert!(!env.contains_key("AUTHENTIK_BOOTSTRAP_PASSWORD"));
+        let env = blueprint_env(&settings, std::iter::empty());
+        assert_eq!(env["AUTHENTIK_BOOTSTRAP_EMAIL"], settings.bootstrap_email);
     }
 
     #[test]

@@ -5,10 +5,12 @@ pub mod authenticator_validate;
 pub mod captcha;
 pub mod identification;
 pub mod password;
+pub mod prompt;
 pub mod response;
 pub mod simple;
 pub mod specs;
 pub mod user_login;
+pub mod user_write;
 
 use std::sync::Arc;
 
@@ -37,6 +39,12 @@ pub fn registry() -> StageRegistry {
         user_login::COMPONENT,
         Arc::new(user_login::UserLoginStage),
     );
+    r.register(
+        prompt::KIND,
+        prompt::COMPONENT,
+        Arc::new(prompt::PromptStage),
+    );
+    r.register(user_write::KIND, "", Arc::new(user_write::UserWriteStage));
     r.register(simple::USER_LOGOUT, "", Arc::new(simple::UserLogoutStage));
     r.register(simple::DENY, "", Arc::new(simple::DenyStage));
     r.register(

@@ -4,6 +4,7 @@
 //! transaction (`Store::begin`) or on a pooled connection (`Store::conn`).
 
 pub mod applications;
+pub mod blueprints;
 pub mod brands;
 pub mod certificates;
 pub mod codec;

@@ -28,6 +28,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "flows",
         sql: include_str!("../migrations/0002_flows.sql"),
     },
+    Migration {
+        version: 3,
+        name: "blueprints",
+        sql: include_str!("../migrations/0003_blueprints.sql"),
+    },
 ];
 
 /// Key of the PostgreSQL advisory lock held while migrating ("castellan" in ASCII, truncated).

@@ -203,14 +203,21 @@ pub async fn policies_of_target(
     .collect()
 }
 
-/// Whether a policy-binding model with this `pbm_uuid` exists (flow, stage binding, application).
+/// Models stored in the generic object table that are policy-binding models (their `pbm_uuid`
+/// is their key).
+pub const OBJECT_TARGET_MODELS: &[&str] = &["authentik_events.notificationrule"];
+
+/// Whether a policy-binding model with this `pbm_uuid` exists (flow, stage binding, application,
+/// notification rule).
 pub async fn target_exists(conn: &mut AnyConnection, target: Uuid) -> Result<bool, StoreError> {
     let row = sqlx::query(
         "SELECT (SELECT COUNT(*) FROM flows_flow WHERE pbm_uuid = $1) \
          + (SELECT COUNT(*) FROM flows_flowstagebinding WHERE pbm_uuid = $1) \
-         + (SELECT COUNT(*) FROM core_application WHERE pbm_uuid = $1) AS n",
+         + (SELECT COUNT(*) FROM core_application WHERE pbm_uuid = $1) \
+         + (SELECT COUNT(*) FROM castellan_object WHERE pk = $1 AND model = $2) AS n",
     )
     .bind(target.to_string())
+    .bind(OBJECT_TARGET_MODELS[0])
     .fetch_one(&mut *conn)
     .await?;
     Ok(row.try_get::<i64, _>("n")? > 0)

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod blueprints;
 pub mod body;
 pub mod context;
 pub mod error;

@@ -417,6 +417,7 @@ pub fn request_bodies() -> impl Iterator<Item = &'static RequestBody> {
         crate::api::flows::REQUEST_BODIES,
         crate::api::flow_bindings::REQUEST_BODIES,
         crate::api::policy_bindings::REQUEST_BODIES,
+        crate::api::blueprints::REQUEST_BODIES,
         crate::api::model_api::GENERATED.1.as_slice(),
     ]
     .into_iter()
@@ -437,6 +438,8 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
         crate::api::stages::OPERATIONS,
         crate::api::policies::OPERATIONS,
         crate::api::policy_bindings::OPERATIONS,
+        crate::api::flows_transfer::OPERATIONS,
+        crate::api::blueprints::OPERATIONS,
         crate::api::model_api::GENERATED.0.as_slice(),
     ]
     .into_iter()
@@ -451,6 +454,7 @@ fn component_docs() -> utoipa::openapi::OpenApi {
         certificates::Doc::openapi(),
         sessions::Doc::openapi(),
         consent::Doc::openapi(),
+        crate::api::blueprints_json::Doc::openapi(),
     ] {
         doc.merge(other);
     }

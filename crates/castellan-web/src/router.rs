@@ -70,6 +70,8 @@ pub fn router(state: AppState) -> Router {
         .merge(sessions::routes())
         .merge(consent::routes())
         .merge(crate::api::flows::routes())
+        .merge(crate::api::flows_transfer::routes())
+        .merge(crate::api::blueprints::routes())
         .merge(crate::api::flow_bindings::routes())
         .merge(crate::api::stages::routes())
         .merge(crate::api::policies::routes())

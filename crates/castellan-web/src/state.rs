@@ -22,6 +22,10 @@ pub struct WebSettings {
     pub error_reporting: (bool, String, String, bool, f64),
     /// Proxies whose `X-Forwarded-For` is honoured (network, prefix length).
     pub trusted_proxies: Vec<(std::net::IpAddr, u8)>,
+    /// The directory blueprint files are discovered in (`blueprints_dir`); `None`: no directory.
+    pub blueprints_dir: Option<std::path::PathBuf>,
+    /// Environment variables blueprints applied through the API see with `!Env`.
+    pub blueprint_env: crate::blueprints::BlueprintEnv,
 }
 
 impl Default for WebSettings {
@@ -40,6 +44,8 @@ impl Default for WebSettings {
                 ),
                 (std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST), 128),
             ],
+            blueprints_dir: None,
+            blueprint_env: crate::blueprints::BlueprintEnv::default(),
         }
     }
 }

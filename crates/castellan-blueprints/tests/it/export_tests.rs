@@ -220,3 +220,42 @@ fn content_hash_is_sha512_hex() {
     );
     assert_eq!(content_hash("").len(), 128);
 }
+
+#[test]
+fn find_references_round_trip() {
+    let entries = vec![ExportEntry {
+        model: "authentik_stages_password.passwordstage".into(),
+        id: Some("stage-default-authentication-password".into()),
+        state: State::Present,
+        identifiers: pairs(&[("name", s("default-authentication-password"))]),
+        attrs: pairs(&[
+            (
+                "configure_flow",
+                ExportValue::Find {
+                    model: "authentik_flows.flow".into(),
+                    field: "slug".into(),
+                    value: "default-password-change".into(),
+                },
+            ),
+            (
+                "policies",
+                ExportValue::Seq(vec![ExportValue::Find {
+                    model: "authentik_policies_expression.expressionpolicy".into(),
+                    field: "name".into(),
+                    value: "a name, with [brackets]".into(),
+                }]),
+            ),
+        ]),
+    }];
+    let text = round_trip(&entries);
+    assert!(
+        text.contains(
+            "configure_flow: !Find [authentik_flows.flow, [slug, default-password-change]]"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("- !Find [authentik_policies_expression.expressionpolicy, [name, \"a name, with [brackets]\"]]"),
+        "{text}"
+    );
+}

@@ -114,3 +114,29 @@ async fn plan_after_changes_shows_only_the_diff() {
     );
     assert!(report.changes_anything());
 }
+
+#[tokio::test]
+async fn a_number_equals_its_text_in_diffs() {
+    let mut reg = MemoryRegistry::new();
+    reg.insert(
+        "authentik_stages_authenticator_totp.authenticatortotpstage",
+        json!({"name": "totp", "digits": "6"}),
+    );
+    let text = "\
+version: 1
+entries:
+- model: authentik_stages_authenticator_totp.authenticatortotpstage
+  identifiers: {name: totp}
+  attrs: {digits: 6}
+";
+    let options = ApplyOptions::default();
+    let report = plan(&parse(text).expect("parse"), &options, &mut reg)
+        .await
+        .expect("plan");
+    assert_eq!(report.entries[0].action, Action::Unchanged);
+    let changed = text.replace("digits: 6", "digits: 8");
+    let report = plan(&parse(&changed).expect("parse"), &options, &mut reg)
+        .await
+        .expect("plan");
+    assert!(matches!(report.entries[0].action, Action::Updated { .. }));
+}

@@ -94,7 +94,7 @@ pub(crate) fn entries(s: &Settings) -> Vec<(&'static str, String)> {
             "disable_startup_analytics",
             s.disable_startup_analytics.to_string(),
         ),
-        ("blueprints_dir", path(&s.blueprints_dir)),
+        ("blueprints_dir", opt_path(s.blueprints_dir.as_deref())),
         ("cert_discovery_dir", path(&s.cert_discovery_dir)),
     ]
 }

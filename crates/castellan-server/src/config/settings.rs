@@ -50,8 +50,8 @@ pub struct Settings {
     pub disable_update_check: bool,
     /// `disable_startup_analytics`.
     pub disable_startup_analytics: bool,
-    /// `blueprints_dir`.
-    pub blueprints_dir: PathBuf,
+    /// `blueprints_dir`: where blueprint files are discovered; `None` (empty): no directory.
+    pub blueprints_dir: Option<PathBuf>,
     /// `cert_discovery_dir`.
     pub cert_discovery_dir: PathBuf,
 }

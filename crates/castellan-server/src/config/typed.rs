@@ -54,7 +54,7 @@ fn build(r: &mut Reader<'_>) -> Option<Settings> {
     let error_reporting = error_reporting(r);
     let disable_update_check = r.bool("disable_update_check");
     let disable_startup_analytics = r.bool("disable_startup_analytics");
-    let blueprints_dir = r.path("blueprints_dir");
+    let blueprints_dir = r.opt_path("blueprints_dir");
     let cert_discovery_dir = r.path("cert_discovery_dir");
     Some(Settings {
         listen: listen?,

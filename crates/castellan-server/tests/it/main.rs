@@ -8,6 +8,7 @@
 //! is unreachable.
 #![allow(clippy::unwrap_used)]
 
+mod blueprints;
 mod cli;
 mod postgres;
 mod sqlite;

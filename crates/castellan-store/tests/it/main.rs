@@ -1,6 +1,7 @@
 //! Repository tests, each on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod blueprints;
 mod flows;
 mod list;
 mod migrations;

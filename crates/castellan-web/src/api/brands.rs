@@ -370,7 +370,9 @@ fn missing(f: &mut Fields<'_>, field: &str, id: Uuid) {
     );
 }
 
-async fn validate(
+/// Validates a body into a brand (domain unique, one default, references exist); shared with
+/// blueprints.
+pub async fn validate(
     conn: &mut AnyConnection,
     body: &Map<String, Value>,
     partial: bool,

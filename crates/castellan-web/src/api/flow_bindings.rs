@@ -128,7 +128,9 @@ pub async fn retrieve(
     Ok(Json(one_json(&mut conn, b).await?))
 }
 
-async fn validate(
+/// Validates a body into a stage binding (target and stage exist, unique set); shared with
+/// blueprints.
+pub async fn validate(
     conn: &mut AnyConnection,
     body: &Map<String, Value>,
     partial: bool,

@@ -1,6 +1,7 @@
 //! `/api/v3/flows/instances/` (lookup `slug`, spec §3.1): CRUD, `diagram/`, and the plan cache
 //! endpoints (Castellan keeps no plan cache: `cache_info` counts 0, `cache_clear` does nothing).
-//! `execute/`, `export/`, `import/` and the background uploads arrive with their features.
+//! `export/` and `import/` are in `flows_transfer`; `execute/` and the background uploads arrive
+//! with their features.
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -123,7 +124,8 @@ fn choice<T>(
     f.choice(field, names).and_then(|v| parse(&v))
 }
 
-async fn validate(
+/// Validates a body into a flow (slug unique, enums checked); shared with blueprints.
+pub async fn validate(
     conn: &mut AnyConnection,
     body: &Map<String, Value>,
     partial: bool,

@@ -163,7 +163,8 @@ pub async fn retrieve(
     Ok(Json(to_json(&mut conn, &state, g, &index, true).await?))
 }
 
-async fn validate(
+/// Validates a body into a group and its member list; shared with blueprints.
+pub async fn validate(
     conn: &mut AnyConnection,
     body: &Map<String, Value>,
     partial: bool,

@@ -3,6 +3,8 @@
 //! OpenAPI document.
 pub mod admin;
 pub mod applications;
+pub mod blueprints;
+pub mod blueprints_json;
 pub mod brands;
 pub mod certificate_json;
 pub mod certificates;
@@ -13,6 +15,7 @@ pub mod flow_bindings;
 pub mod flows;
 pub mod flows_diagram;
 pub mod flows_schema;
+pub mod flows_transfer;
 pub mod groups;
 pub mod model_api;
 pub mod policies;

@@ -248,6 +248,23 @@ pub async fn validate_config(
     Ok(config)
 }
 
+/// Compiles `config.expression` (when it is a non-empty string) with the expression engine; a
+/// compile error is a field error on `expression` ("line N: what is wrong").
+pub fn check_expression(config: &Map<String, Value>, errors: &mut BTreeMap<String, Vec<String>>) {
+    let Some(source) = config.get("expression").and_then(Value::as_str) else {
+        return;
+    };
+    if source.trim().is_empty() || errors.contains_key("expression") {
+        return;
+    }
+    if let Err(e) = castellan_policy::expr::Expression::compile(source) {
+        errors
+            .entry("expression".into())
+            .or_default()
+            .push(e.to_string());
+    }
+}
+
 /// A required, non-blank, unique-checked `name` of at most `max` characters.
 pub fn name_field(
     body: &Map<String, Value>,

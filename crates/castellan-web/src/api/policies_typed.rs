@@ -86,6 +86,9 @@ pub async fn validate(
     let config =
         model_api::validate_config(conn, spec, body, partial, current.as_ref(), &mut errors)
             .await?;
+    if spec.model == castellan_policy::specs::expression::SPEC.model {
+        model_api::check_expression(&config, &mut errors);
+    }
     model_api::finish(errors)?;
     policy.config = config;
     Ok(policy)

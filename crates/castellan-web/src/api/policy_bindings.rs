@@ -115,7 +115,9 @@ fn missing(f: &mut Fields<'_>, field: &str, v: impl std::fmt::Display) {
     );
 }
 
-async fn validate(
+/// Validates a body into a policy binding (exactly one subject, target exists); shared with
+/// blueprints.
+pub async fn validate(
     conn: &mut AnyConnection,
     body: &Map<String, Value>,
     partial: bool,

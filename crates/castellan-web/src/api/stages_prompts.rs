@@ -104,7 +104,8 @@ pub async fn retrieve(
     Ok(Json(one_json(&mut conn, o).await?))
 }
 
-async fn validate(
+/// Validates a body into a prompt (name unique, fields per the spec); shared with blueprints.
+pub async fn validate(
     conn: &mut AnyConnection,
     body: &Map<String, Value>,
     partial: bool,

@@ -132,9 +132,11 @@ pub async fn retrieve(
     Ok(Json(to_json(&mut conn, &state, t).await?))
 }
 
-async fn validate(
+/// Validates a body into a token (`now` starts the default expiry of new API tokens); shared
+/// with blueprints.
+pub async fn validate(
     conn: &mut AnyConnection,
-    state: &AppState,
+    now: chrono::DateTime<chrono::Utc>,
     admin_pk: i64,
     body: &Map<String, Value>,
     partial: bool,
@@ -172,7 +174,7 @@ async fn validate(
         f.error("intent", "Only api and app_password tokens can be created.");
     }
     if t.intent == TokenIntent::Api && !existing {
-        t.expires = Some(state.store.now() + castellan_core::token::default_token_duration());
+        t.expires = Some(now + castellan_core::token::default_token_duration());
     }
     if !f.has_error("identifier")
         && tokens::identifier_taken(conn, &t.identifier, existing.then_some(t.token_uuid)).await?
@@ -209,7 +211,7 @@ pub async fn create(
         managed: None,
     };
     let mut tx = Write::begin(&state.store).await?;
-    let t = validate(&mut tx, &state, admin.user.pk, &body, false, blank, false).await?;
+    let t = validate(&mut tx, now, admin.user.pk, &body, false, blank, false).await?;
     tokens::save(&mut tx, &t, true).await?;
     tx.event(&ctx, &admin.user, "model_created", model_ref(&t))
         .await?;
@@ -228,7 +230,16 @@ async fn write(
 ) -> ApiResult<Json<TokenJson>> {
     let mut tx = Write::begin(&state.store).await?;
     let before = load(&mut tx, identifier).await?;
-    let t = validate(&mut tx, state, admin.0.user.pk, body, partial, before, true).await?;
+    let t = validate(
+        &mut tx,
+        state.store.now(),
+        admin.0.user.pk,
+        body,
+        partial,
+        before,
+        true,
+    )
+    .await?;
     tokens::save(&mut tx, &t, false).await?;
     tx.event(ctx, &admin.0.user, "model_updated", model_ref(&t))
         .await?;

@@ -100,12 +100,15 @@ pub async fn retrieve(
 }
 
 /// Validated changes from a user body.
-struct UserChanges {
-    user: User,
-    groups: Option<Vec<Uuid>>,
+pub struct UserChanges {
+    /// The user with the body applied.
+    pub user: User,
+    /// The direct groups, when the body sets them.
+    pub groups: Option<Vec<Uuid>>,
 }
 
-async fn validate(
+/// Validates a body into a user and its group list; shared with blueprints.
+pub async fn validate(
     conn: &mut AnyConnection,
     body: &serde_json::Map<String, Value>,
     partial: bool,
@@ -179,7 +182,8 @@ fn looks_like_email(v: &str) -> bool {
     }
 }
 
-fn blank_user(now: chrono::DateTime<chrono::Utc>) -> User {
+/// A user with the API's defaults for a create.
+pub fn blank_user(now: chrono::DateTime<chrono::Utc>) -> User {
     User {
         pk: 0,
         uuid: Uuid::nil(),

@@ -1,6 +1,5 @@
 //! `FlowEnv` over the store: what the executor and stages read and write, on one pooled
 //! connection per request; the login's writes are one transaction.
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -8,15 +7,13 @@ use castellan_core::application::PolicyEngineMode;
 use castellan_core::flow::{Flow, FlowStageBinding};
 use castellan_core::session::{AuthenticatedSession, Session};
 use castellan_core::stage::Stage;
-use castellan_core::token::TokenIntent;
-use castellan_crypto::token::constant_time_eq;
-use castellan_flows::env::FlowTokenData;
+use castellan_flows::env::{FlowTokenData, UserWrite};
 use castellan_flows::{
     AuthOutcome, EnvError, FlowEnv, FlowRequest, LoginOptions, PolicyVerdict, SessionState,
 };
 use castellan_store::{
     Conn, StoreError, flow_bindings, flows, flowtokens, identify, reputation, sessions, stages,
-    tokens, users,
+    users,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
@@ -24,7 +21,7 @@ use uuid::Uuid;
 
 use crate::audit;
 use crate::context::RequestContext;
-use crate::flow::{policies, session as flow_session, user_json};
+use crate::flow::{env_users, policies, session as flow_session, user_json};
 use crate::state::AppState;
 
 const INBUILT: &str = "authentik.core.auth.InbuiltBackend";
@@ -44,63 +41,7 @@ pub struct StoreFlowEnv {
     pub ctx: RequestContext,
 }
 
-/// A fixed hash verified for unknown users, so their answer takes as long as a real check.
-fn decoy_hash() -> &'static str {
-    static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| {
-        castellan_crypto::password::hash_password("castellan-decoy").unwrap_or_default()
-    })
-}
-
 impl StoreFlowEnv {
-    async fn inbuilt(&mut self, user_pk: i64, password: &str) -> Result<Option<Value>, EnvError> {
-        let Some(user) = users::get(&mut self.conn, user_pk).await.map_err(err)? else {
-            return Ok(None);
-        };
-        if !user.is_active {
-            return Ok(None);
-        }
-        if !users::check_password(&mut self.conn, &user, password)
-            .await
-            .map_err(err)?
-        {
-            return Ok(None);
-        }
-        user_json::load(&mut self.conn, user_pk, &self.state.install_id)
-            .await
-            .map_err(err)
-    }
-
-    async fn app_password(
-        &mut self,
-        user_pk: i64,
-        password: &str,
-    ) -> Result<Option<(Value, Value)>, EnvError> {
-        let Some((token, user)) = tokens::find_by_key_with_user(&mut self.conn, password)
-            .await
-            .map_err(err)?
-        else {
-            return Ok(None);
-        };
-        let valid = token.user == user_pk
-            && user.is_active
-            && token.intent == TokenIntent::AppPassword
-            && !token.is_expired(self.state.store.now())
-            && constant_time_eq(token.key.as_bytes(), password.as_bytes());
-        if !valid {
-            return Ok(None);
-        }
-        let tagged = user_json::load(&mut self.conn, user_pk, &self.state.install_id)
-            .await
-            .map_err(err)?;
-        Ok(tagged.map(|u| {
-            (
-                u,
-                json!({"pk": token.token_uuid.to_string(), "identifier": token.identifier}),
-            )
-        }))
-    }
-
     async fn write_login(
         &mut self,
         session: &mut SessionState,
@@ -249,7 +190,7 @@ impl FlowEnv for StoreFlowEnv {
         let Some(pk) = user_json::pk(user) else {
             let pw = password.to_string();
             let _ = tokio::task::spawn_blocking(move || {
-                castellan_crypto::password::verify_password(&pw, decoy_hash())
+                castellan_crypto::password::verify_password(&pw, env_users::decoy_hash())
             })
             .await;
             return Ok(AuthOutcome::Failed);
@@ -383,5 +324,37 @@ impl FlowEnv for StoreFlowEnv {
 
     async fn sleep(&mut self, duration: Duration) {
         tokio::time::sleep(duration).await;
+    }
+
+    async fn prompts(&mut self, pks: &[Uuid]) -> Result<Vec<Map<String, Value>>, EnvError> {
+        env_users::prompts(self, pks).await
+    }
+
+    async fn username_taken(&mut self, name: &str, except: Option<i64>) -> Result<bool, EnvError> {
+        env_users::username_taken(self, name, except).await
+    }
+
+    async fn evaluate_policies_by_pk(
+        &mut self,
+        pks: &[Uuid],
+        user: Option<&Value>,
+        context: &Map<String, Value>,
+        request: &FlowRequest,
+    ) -> Result<PolicyVerdict, EnvError> {
+        env_users::evaluate_policies_by_pk(self, pks, user, context, request).await
+    }
+
+    async fn prompt_expression(
+        &mut self,
+        source: &str,
+        user: Option<&Value>,
+        prompt_context: &Map<String, Value>,
+        request: &FlowRequest,
+    ) -> Result<Value, String> {
+        env_users::prompt_expression(self, source, user, prompt_context, request).await
+    }
+
+    async fn write_user(&mut self, write: UserWrite) -> Result<Value, String> {
+        env_users::write_user(self, write).await
     }
 }

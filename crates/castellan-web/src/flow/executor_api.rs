@@ -139,8 +139,13 @@ async fn run(
     Ok(match outcome {
         Outcome::NotFound => return Err(ApiError::NotFound),
         Outcome::Reload => {
-            let location = parts
-                .uri
+            // A nested router sees the path without `/api/v3`: answer with the URL the client used.
+            let uri = parts
+                .extensions
+                .get::<axum::extract::OriginalUri>()
+                .map(|o| o.0.clone())
+                .unwrap_or_else(|| parts.uri.clone());
+            let location = uri
                 .path_and_query()
                 .map(|p| p.as_str().to_string())
                 .unwrap_or_default();

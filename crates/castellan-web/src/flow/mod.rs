@@ -3,9 +3,12 @@
 
 pub mod default_flow;
 pub mod env;
+pub mod env_users;
 pub mod executor_api;
 pub mod expression;
+pub mod inspector;
 pub mod policies;
+pub mod policy_test;
 pub mod services;
 pub mod session;
 pub mod user_json;
@@ -29,8 +32,15 @@ pub fn browser_routes() -> Router<AppState> {
 
 /// Routes under `/api/v3`.
 pub fn routes() -> Router<AppState> {
-    Router::new().route(
-        "/flows/executor/{flow_slug}/",
-        get(executor_api::get).post(executor_api::post),
-    )
+    Router::new()
+        .route(
+            "/flows/executor/{flow_slug}/",
+            get(executor_api::get).post(executor_api::post),
+        )
+        .route(
+            "/policies/all/{policy_uuid}/test/",
+            axum::routing::post(policy_test::test),
+        )
+        .route("/flows/inspector/{flow_slug}/", get(inspector::inspect))
+        .route("/flows/instances/{slug}/execute/", get(inspector::execute))
 }

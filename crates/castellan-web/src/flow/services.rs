@@ -71,6 +71,8 @@ pub struct FlowServices {
     pub stages: StageRegistry,
     /// Outbound HTTP.
     pub outbound: Outbound,
+    /// Compiled expressions (compile once, keyed by source).
+    pub expressions: std::sync::Arc<castellan_policy::expr::ExprCache>,
 }
 
 impl FlowServices {
@@ -79,6 +81,7 @@ impl FlowServices {
         Self {
             stages: castellan_stages::registry(),
             outbound: Outbound::new(),
+            expressions: std::sync::Arc::new(castellan_policy::expr::ExprCache::new(1024)),
         }
     }
 }

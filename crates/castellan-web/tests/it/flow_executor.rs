@@ -417,8 +417,6 @@ db_test!(
             json!({"component": "ak-stage-identification", "uid_field": {"a": 1}}),
             json!({"component": "ak-stage-identification", "uid_field": "a", "password": 5, "captcha_token": []}),
             json!({"component": 7}),
-            json!([1, 2, 3]),
-            json!("text"),
             json!({"component": "ak-stage-identification", "uid_field": long}),
         ] {
             let r = c.post(body.clone()).await;
@@ -429,8 +427,14 @@ db_test!(
                 r.text
             );
         }
-        let r = c.post_raw("{not json").await;
-        assert_eq!(r.status, 400);
+        for text in ["{not json", "[1, 2, 3]", "\"text\"", ""] {
+            let r = c.post_raw(text).await;
+            assert_eq!(r.status, 400, "{text}: {}", r.text);
+            assert!(r.json.is_object(), "{text}: {}", r.text);
+        }
+        // The plan survived all of it.
+        let r = c.get().await;
+        assert_eq!(r.json["component"], "ak-stage-password");
         let r = app
             .send(
                 "GET",
@@ -460,17 +464,17 @@ db_test!(
     };
         let mut conn = app.store.conn().await.unwrap();
         let now = app.store.now();
-        castellan_store::flowtokens::create(
-            &mut conn,
-            "resume-key",
-            "resume-test",
-            flow_pk,
-            &serde_json::to_value(&plan).unwrap(),
-            None,
-            now + chrono::Duration::minutes(5),
-        )
-        .await
-        .unwrap();
+        let token = castellan_store::flowtokens::FlowToken {
+            key: "resume-key".into(),
+            identifier: "resume-test".into(),
+            flow: flow_pk,
+            plan: serde_json::to_value(&plan).unwrap(),
+            user: None,
+            expires: now + chrono::Duration::minutes(5),
+        };
+        castellan_store::flowtokens::create(&mut conn, &token)
+            .await
+            .unwrap();
         drop(conn);
         let mut c = FlowClient::new(&app, AUTH);
         c.query = "flow_token=resume-key".into();
@@ -486,5 +490,50 @@ db_test!(
         let mut c2 = FlowClient::new(&app, AUTH);
         c2.query = "flow_token=resume-key".into();
         assert_eq!(c2.get().await.json["component"], "ak-stage-identification");
+    }
+);
+
+db_test!(
+    default_flow_redirects_and_cancel,
+    |app: TestApp| async move {
+        defaults(&app).await;
+        let r = app
+            .send(
+                "GET",
+                "/flows/-/default/authentication/?next=%2Fx%2F",
+                None,
+                &[("host", "id.example.org")],
+            )
+            .await;
+        assert_eq!(r.status, 302);
+        assert_eq!(
+            r.headers["location"],
+            "/if/flow/default-authentication-flow/?next=%2Fx%2F"
+        );
+        let r = app
+            .send("GET", "/flows/-/default/invalidation/", None, &[])
+            .await;
+        assert_eq!(r.headers["location"], "/if/flow/default-invalidation-flow/");
+        // No brand flow for recovery: the first recovery flow by slug, else 404.
+        let r = app
+            .send("GET", "/flows/-/default/recovery/", None, &[])
+            .await;
+        assert_eq!(r.status, 404);
+        let r = app
+            .send("GET", "/flows/-/default/nonsense/", None, &[])
+            .await;
+        assert_eq!(r.status, 404);
+        // Cancel drops the running plan.
+        let mut c = FlowClient::new(&app, AUTH);
+        c.get().await;
+        c.post(json!({"component": "ak-stage-identification", "uid_field": "akadmin"}))
+            .await;
+        let cookie = format!("authentik_session={}", c.session_cookie().unwrap());
+        let r = app
+            .send("GET", "/flows/-/cancel/", None, &[("cookie", &cookie)])
+            .await;
+        assert_eq!(r.status, 302);
+        assert_eq!(r.headers["location"], "/flows/-/default/invalidation/");
+        assert_eq!(c.get().await.json["component"], "ak-stage-identification");
     }
 );

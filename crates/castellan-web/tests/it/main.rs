@@ -3,12 +3,19 @@
 
 mod applications;
 mod auth;
+mod blueprint_instances;
+mod blueprints;
+mod blueprints_reference;
+mod blueprints_snapshot;
 mod brands;
 mod certificates;
 mod consent;
 mod errors;
+mod flow_challenges;
 mod flow_executor;
+mod flow_prompt;
 mod flow_support;
+mod flow_transfer;
 mod flows;
 mod fuzz;
 mod golden;
@@ -16,6 +23,7 @@ mod groups;
 mod openapi;
 mod policies;
 mod policy_bindings;
+mod policy_test_api;
 mod providers;
 mod schema_compat;
 mod sessions;

@@ -76,7 +76,7 @@ fn defaults_match_the_specification() {
     assert!((s.error_reporting.sample_rate - 0.1).abs() < f64::EPSILON);
     assert!(!s.disable_update_check);
     assert!(s.disable_startup_analytics);
-    assert_eq!(s.blueprints_dir, PathBuf::from("./blueprints"));
+    assert_eq!(s.blueprints_dir, None);
     assert_eq!(s.cert_discovery_dir, PathBuf::from("./certs"));
     assert!(tree.warnings.is_empty(), "{:?}", tree.warnings);
     assert_eq!(Settings::embedded_defaults().unwrap(), s);
