@@ -177,15 +177,38 @@ mod tests {
 
     #[test]
     fn envelope_order_and_optional_parts() {
-        let info = FlowInfo { title: "T".into(), background: "/b".into(), layout: "stacked".into() };
-        let user = UserInfo { pending_user: "ann".into(), avatar: String::new() };
+        let info = FlowInfo {
+            title: "T".into(),
+            background: "/b".into(),
+            layout: "stacked".into(),
+        };
+        let user = UserInfo {
+            pending_user: "ann".into(),
+            avatar: String::new(),
+        };
         let ch = Challenge::with_user("ak-stage-password").field("allow_show_password", false);
         let errors = ResponseErrors::field("password", "Invalid password", "invalid");
         let v = render(&ch, &info, &user, Some(&errors));
-        let keys: Vec<_> = v.as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default();
-        assert_eq!(keys, ["flow_info", "component", "response_errors", "pending_user", "pending_user_avatar", "allow_show_password"]);
+        let keys: Vec<_> = v
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        assert_eq!(
+            keys,
+            [
+                "flow_info",
+                "component",
+                "response_errors",
+                "pending_user",
+                "pending_user_avatar",
+                "allow_show_password"
+            ]
+        );
         assert_eq!(v["pending_user_avatar"], DEFAULT_AVATAR);
         let redirect = render(&Challenge::redirect("/x"), &info, &user, None);
-        assert_eq!(redirect, json!({"component": "xak-flow-redirect", "to": "/x"}));
+        assert_eq!(
+            redirect,
+            json!({"component": "xak-flow-redirect", "to": "/x"})
+        );
     }
 }

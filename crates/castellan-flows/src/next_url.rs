@@ -23,16 +23,32 @@ mod tests {
     #[test]
     fn only_site_relative_urls_are_followed() {
         assert!(is_relative("/"));
-        assert!(is_relative("/application/o/authorize/?client_id=x&next=https://x"));
-        for bad in ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)", "evil", "", "/a\nb"] {
+        assert!(is_relative(
+            "/application/o/authorize/?client_id=x&next=https://x"
+        ));
+        for bad in [
+            "https://evil.example/",
+            "//evil.example/",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "evil",
+            "",
+            "/a\nb",
+        ] {
             assert!(!is_relative(bad), "{bad:?}");
         }
     }
 
     #[test]
     fn query_parameters_are_decoded() {
-        assert_eq!(query_param("next=%2Fapp%2F&x=1", "next").as_deref(), Some("/app/"));
-        assert_eq!(query_param("flow_token=a+b", "flow_token").as_deref(), Some("a b"));
+        assert_eq!(
+            query_param("next=%2Fapp%2F&x=1", "next").as_deref(),
+            Some("/app/")
+        );
+        assert_eq!(
+            query_param("flow_token=a+b", "flow_token").as_deref(),
+            Some("a b")
+        );
         assert_eq!(query_param("", "next"), None);
     }
 }

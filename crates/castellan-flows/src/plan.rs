@@ -154,11 +154,18 @@ mod tests {
     fn a_plan_round_trips_through_the_session() {
         let mut plan = FlowPlan::new(Uuid::new_v4(), Map::new());
         plan.append_stage(entry("a"));
-        plan.context.insert("pending_user".into(), serde_json::json!({"$type": "user", "pk": 3}));
+        plan.context.insert(
+            "pending_user".into(),
+            serde_json::json!({"$type": "user", "pk": 3}),
+        );
         let mut data = Map::new();
         plan.to_session(&mut data);
         assert_eq!(FlowPlan::from_session(&data), Some(plan));
         data.insert(SESSION_PLAN.into(), serde_json::json!("garbage"));
-        assert_eq!(FlowPlan::from_session(&data), None, "an unreadable plan is dropped, not an error");
+        assert_eq!(
+            FlowPlan::from_session(&data),
+            None,
+            "an unreadable plan is dropped, not an error"
+        );
     }
 }

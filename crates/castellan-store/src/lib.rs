@@ -17,6 +17,7 @@ pub mod flowtokens;
 pub mod groups;
 pub mod identify;
 pub mod list;
+pub mod locks;
 pub mod migrate;
 pub mod objects;
 pub mod policies;

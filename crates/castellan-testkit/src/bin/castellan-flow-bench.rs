@@ -21,7 +21,12 @@ fn cpu_time() -> Duration {
     let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
         return Duration::ZERO;
     };
-    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or_default().split_whitespace().collect();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
     let ticks: u64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0)
         + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
     Duration::from_millis(ticks * 10)
@@ -45,7 +50,9 @@ async fn setup(kind: DbKind) -> Result<TestApp, String> {
         attributes: json!({}),
         last_login: None,
     };
-    users::create(&mut conn, &new, app.store.now()).await.map_err(|e| e.to_string())?;
+    users::create(&mut conn, &new, app.store.now())
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(app)
 }
 
@@ -53,7 +60,9 @@ async fn measure(kind: DbKind, logins: usize) -> Result<(), String> {
     let app = setup(kind).await?;
     // Warm up: compile caches, connections.
     for _ in 0..3 {
-        FlowClient::new(&app, "default-authentication-flow").login("bench", PASSWORD).await;
+        FlowClient::new(&app, "default-authentication-flow")
+            .login("bench", PASSWORD)
+            .await;
     }
     let cpu0 = cpu_time();
     let start = Instant::now();
@@ -81,17 +90,30 @@ async fn measure(kind: DbKind, logins: usize) -> Result<(), String> {
     let hash = castellan_crypto::password::hash_password(PASSWORD).map_err(|e| e.to_string())?;
     let h0 = Instant::now();
     for _ in 0..logins.min(50) {
-        castellan_crypto::password::verify_password(PASSWORD, &hash);
+        let _ = castellan_crypto::password::verify_password(PASSWORD, &hash);
     }
     let per_hash = h0.elapsed() / logins.min(50) as u32;
     let per_login = wall / logins as u32;
     let cpu_per_login = cpu / logins as u32;
     let outside = cpu_per_login.saturating_sub(per_hash);
     println!("{}:", kind_name(kind));
-    println!("  logins: {logins} in {:.2} s ({requests} executor requests incl. redirects)", wall.as_secs_f64());
-    println!("  logins/s (one thread, {CONCURRENCY} in flight): {:.1}", logins as f64 / wall.as_secs_f64());
-    println!("  per login: {:.2} ms wall, {:.2} ms CPU (all threads)", per_login.as_secs_f64() * 1e3, cpu.as_secs_f64() * 1e3 / logins as f64);
-    println!("  argon2id verification: {:.2} ms", per_hash.as_secs_f64() * 1e3);
+    println!(
+        "  logins: {logins} in {:.2} s ({requests} executor requests incl. redirects)",
+        wall.as_secs_f64()
+    );
+    println!(
+        "  logins/s (one thread, {CONCURRENCY} in flight): {:.1}",
+        logins as f64 / wall.as_secs_f64()
+    );
+    println!(
+        "  per login: {:.2} ms wall, {:.2} ms CPU (all threads)",
+        per_login.as_secs_f64() * 1e3,
+        cpu.as_secs_f64() * 1e3 / logins as f64
+    );
+    println!(
+        "  argon2id verification: {:.2} ms",
+        per_hash.as_secs_f64() * 1e3
+    );
     println!(
         "  CPU outside hashing: {:.2} ms = {:.1} % of a login's CPU (target < 10 %)",
         outside.as_secs_f64() * 1e3,
@@ -108,7 +130,10 @@ fn main() -> std::process::ExitCode {
     {
         logins = n;
     }
-    let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
         return std::process::ExitCode::FAILURE;
     };
     let mut failed = false;
@@ -118,7 +143,11 @@ fn main() -> std::process::ExitCode {
             failed = true;
         }
     }
-    if failed { std::process::ExitCode::FAILURE } else { std::process::ExitCode::SUCCESS }
+    if failed {
+        std::process::ExitCode::FAILURE
+    } else {
+        std::process::ExitCode::SUCCESS
+    }
 }
 
 fn kind_name(kind: DbKind) -> &'static str {

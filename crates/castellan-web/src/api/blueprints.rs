@@ -153,9 +153,13 @@ pub async fn create(
     let content_error = content_problem(&state, &body, None).await?;
     let mut tx = Write::begin(&state.store).await?;
     let mut b = validate(&state, &mut tx, &body, false, blank, false, content_error).await?;
-    if b.path.is_empty() {
-        b.metadata = blueprints::metadata_json(&b.content);
-    }
+    b.metadata = match state.settings.blueprints_dir.as_deref() {
+        Some(dir) if !b.path.is_empty() => blueprints::available(dir)
+            .into_iter()
+            .find(|f| f.path == b.path)
+            .map_or_else(|| serde_json::json!({}), |f| f.meta),
+        _ => blueprints::metadata_json(&b.content),
+    };
     store::save(&mut tx, &b, true).await?;
     tx.event(&ctx, &admin.user, "model_created", model_ref(&b))
         .await?;

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use castellan_blueprints::{ApplyReport, content_hash};
-use castellan_store::Store;
 use castellan_store::blueprints::{self as instances, BlueprintInstance};
+use castellan_store::{Store, locks};
 use serde_json::Map;
 
 use super::instances::metadata_json;
@@ -93,10 +93,22 @@ pub async fn apply_defaults(
 }
 
 /// Applies the embedded defaults; with `force`, also those unchanged since their last apply.
+/// Processes sharing the database take turns (a PostgreSQL advisory lock).
 ///
 /// # Errors
 /// As [`apply_defaults`].
 pub async fn apply_embedded(
+    store: &Store,
+    env: &BTreeMap<String, String>,
+    force: bool,
+) -> Result<DefaultsReport, RunError> {
+    let lock = locks::acquire(store, locks::BLUEPRINTS).await?;
+    let result = apply_locked(store, env, force).await;
+    lock.release().await?;
+    result
+}
+
+async fn apply_locked(
     store: &Store,
     env: &BTreeMap<String, String>,
     force: bool,

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use castellan_blueprints::content_hash;
 use castellan_store::blueprints::{self as store_instances, BlueprintInstance};
-use castellan_store::{Store, StoreError};
+use castellan_store::{Store, StoreError, locks};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -91,7 +91,7 @@ pub struct DiscoveryReport {
 }
 
 /// Scans `dir` once: new files get an instance, changed files are applied, instances whose
-/// file is gone become `orphaned`.
+/// file is gone become `orphaned`. Processes sharing the database take turns.
 ///
 /// # Errors
 /// Database failures (a failing blueprint is recorded on its instance, not returned).
@@ -100,15 +100,24 @@ pub async fn discover(
     dir: &Path,
     env: &BTreeMap<String, String>,
 ) -> Result<DiscoveryReport, StoreError> {
+    let lock = locks::acquire(store, locks::BLUEPRINTS).await?;
+    let result = discover_locked(store, dir, env).await;
+    lock.release().await?;
+    result
+}
+
+async fn discover_locked(
+    store: &Store,
+    dir: &Path,
+    env: &BTreeMap<String, String>,
+) -> Result<DiscoveryReport, StoreError> {
     let files = available(dir);
     let mut report = DiscoveryReport::default();
     let mut conn = store.conn().await?;
+    let known = store_instances::all(&mut conn).await?;
     let mut due = Vec::new();
     for file in &files {
-        let existing = store_instances::all(&mut conn)
-            .await?
-            .into_iter()
-            .find(|i| i.path == file.path);
+        let existing = known.iter().find(|i| i.path == file.path).cloned();
         let mut instance = match existing {
             Some(i) => i,
             None => {

@@ -8,6 +8,7 @@ use castellan_blueprints::{ExportEntry, ExportValue, State};
 use castellan_core::flow::Flow;
 use castellan_core::model_spec::{FieldType, ModelSpec};
 use castellan_core::policy::{BindingSubject, PolicyBinding};
+use castellan_core::stage::Stage;
 use castellan_stages::specs::prompt_field::SPEC as PROMPT;
 use castellan_store::list::Param;
 use castellan_store::policy_bindings::{self, PolicyBindingFilter};
@@ -140,6 +141,41 @@ impl Exporter<'_> {
         (pols, prompts)
     }
 
+    /// Exports `list` (each once), a stage another one refers to before it, so the reference
+    /// can be a `!KeyOf`.
+    async fn stages(&mut self, list: Vec<Stage>) -> ApiResult<()> {
+        let mut pending: Vec<Stage> = Vec::new();
+        for st in list {
+            if !pending.iter().any(|p| p.pk == st.pk) {
+                pending.push(st);
+            }
+        }
+        while !pending.is_empty() {
+            let waits_for = |st: &Stage, pending: &[Stage]| {
+                let Some(spec) = castellan_stages::specs::by_model(&st.kind) else {
+                    return false;
+                };
+                castellan_core::model_spec::references(spec, &st.config)
+                    .into_iter()
+                    .flat_map(|(_, _, values)| values)
+                    .filter_map(|v| uuid_of(Some(&v)))
+                    .any(|u| u != st.pk && pending.iter().any(|p| p.pk == u))
+            };
+            let next = pending
+                .iter()
+                .position(|st| !waits_for(st, &pending))
+                .unwrap_or(0);
+            let st = pending.remove(next);
+            let attrs = match castellan_stages::specs::by_model(&st.kind) {
+                Some(spec) => self.config(spec, &st.config).await?,
+                None => Vec::new(),
+            };
+            let id = format!("stage-{}", st.name);
+            self.push(st.pk, &st.kind, id, vec![pair("name", s(&st.name))], attrs);
+        }
+        Ok(())
+    }
+
     async fn flow_entries(&mut self, list: &[Flow]) -> ApiResult<()> {
         let mut bindings = Vec::new();
         let mut pbs: Vec<PolicyBinding> = Vec::new();
@@ -203,22 +239,8 @@ impl Exporter<'_> {
                 attrs,
             );
         }
-        for (_, _, st) in &bindings {
-            if self.ids.contains_key(&st.pk) {
-                continue;
-            }
-            let attrs = match castellan_stages::specs::by_model(&st.kind) {
-                Some(spec) => self.config(spec, &st.config).await?,
-                None => Vec::new(),
-            };
-            self.push(
-                st.pk,
-                &st.kind,
-                format!("stage-{}", st.name),
-                vec![pair("name", s(&st.name))],
-                attrs,
-            );
-        }
+        let bound: Vec<Stage> = bindings.iter().map(|(_, _, st)| st.clone()).collect();
+        self.stages(bound).await?;
         for (f, b, st) in &bindings {
             let identifiers = vec![
                 pair("target", ExportValue::KeyOf(format!("flow-{}", f.slug))),

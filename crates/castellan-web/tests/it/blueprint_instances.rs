@@ -230,6 +230,7 @@ db_test!(blueprints_directory, |app: TestApp| async move {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.json["metadata"]["name"], "Listed only");
     std::fs::remove_file(dir.join("custom/flow.yaml")).unwrap();
     let gone = blueprints::discover(&app.store, &dir, &env).await.unwrap();
     assert_eq!(gone.orphaned, ["Instance test"]);

@@ -332,3 +332,24 @@ entries:
         assert_eq!(groups.json["results"][0]["users"], json!([user.pk]));
     }
 );
+
+db_test!(
+    processes_sharing_postgres_take_turns_applying_defaults,
+    |app: TestApp| async move {
+        if app.kind != castellan_testkit::DbKind::Postgres {
+            return;
+        }
+        // Two servers starting at once on one PostgreSQL database: both succeed.
+        let other = castellan_store::Store::connect(&app.db.url, Default::default())
+            .await
+            .unwrap();
+        let env = BTreeMap::new();
+        let (a, b) = tokio::join!(
+            blueprints::apply_defaults(&app.store, &env),
+            blueprints::apply_defaults(&other, &env)
+        );
+        let (a, b) = (a.expect("first"), b.expect("second"));
+        assert_eq!(a.applied.len() + b.applied.len(), 9);
+        assert_eq!(count(&app, "/api/v3/managed/blueprints/").await, 9);
+    }
+);

@@ -181,3 +181,80 @@ entries:
         assert_eq!(r.json, json!({"logs": [], "success": false}));
     }
 );
+
+db_test!(
+    stages_referring_to_each_other_export_in_order,
+    |app: TestApp| async move {
+        let text = "\
+version: 1
+entries:
+  - model: authentik_flows.flow
+    id: flow
+    identifiers: {slug: pair-login}
+    attrs: {name: Pair, title: Pair, designation: authentication}
+  - model: authentik_stages_password.passwordstage
+    id: password
+    identifiers: {name: pair-password}
+    attrs: {backends: [authentik.core.auth.InbuiltBackend]}
+  - model: authentik_stages_identification.identificationstage
+    id: ident
+    identifiers: {name: pair-ident}
+    attrs: {user_fields: [username], password_stage: !KeyOf password}
+  - model: authentik_flows.flowstagebinding
+    identifiers: {target: !KeyOf flow, stage: !KeyOf ident, order: 10}
+  - model: authentik_flows.flowstagebinding
+    identifiers: {target: !KeyOf flow, stage: !KeyOf password, order: 20}
+";
+        assert_eq!(import(&app, text).await.json["success"], true);
+        let r = app
+            .admin("GET", "/api/v3/flows/instances/pair-login/export/", None)
+            .await;
+        let exported = r.text;
+        let password_at = exported.find("name: pair-password").unwrap();
+        let ident_at = exported.find("name: pair-ident").unwrap();
+        assert!(password_at < ident_at, "{exported}");
+        assert!(
+            exported.contains("password_stage: !KeyOf stage-pair-password"),
+            "{exported}"
+        );
+        // Without the flow and its stages, the export recreates all of them.
+        for path in [
+            "/api/v3/flows/instances/pair-login/".to_owned(),
+            format!("/api/v3/stages/all/{}/", stage(&app, "pair-ident").await),
+            format!("/api/v3/stages/all/{}/", stage(&app, "pair-password").await),
+        ] {
+            assert_eq!(app.admin("DELETE", &path, None).await.status, 204, "{path}");
+        }
+        let r = import(&app, &exported).await;
+        assert_eq!(r.json["success"], true, "{}", r.text);
+        assert_eq!(
+            bindings(&app, "pair-login").await,
+            [
+                (10, "pair-ident".to_owned()),
+                (20, "pair-password".to_owned())
+            ]
+        );
+        let ident = app
+            .admin(
+                "GET",
+                &format!(
+                    "/api/v3/stages/identification/{}/",
+                    stage(&app, "pair-ident").await
+                ),
+                None,
+            )
+            .await;
+        assert_eq!(
+            ident.json["password_stage"].as_str(),
+            Some(stage(&app, "pair-password").await.as_str())
+        );
+    }
+);
+
+/// The pk of the stage named `name`.
+async fn stage(app: &TestApp, name: &str) -> String {
+    let r = app
+        .admin("GET", &format!("/api/v3/stages/all/?name={name}"), None)
+        .await;
+    r.json["results"][0]["pk"].as_str().unwrap().to_owned()
+}
