@@ -44,6 +44,7 @@ pub fn web_settings(settings: &Settings) -> WebSettings {
             .map(|net| (net.addr(), net.prefix()))
             .collect(),
         blueprints_dir: settings.blueprints_dir.clone(),
+        hibp_url: settings.hibp_url.trim_end_matches('/').to_string(),
         blueprint_env: BlueprintEnv(blueprint_env(settings, std::env::vars())),
     }
 }

@@ -26,6 +26,8 @@ pub struct WebSettings {
     pub blueprints_dir: Option<std::path::PathBuf>,
     /// Environment variables blueprints applied through the API see with `!Env`.
     pub blueprint_env: crate::blueprints::BlueprintEnv,
+    /// Base URL of the HaveIBeenPwned range API (`policies.hibp_url`), without a trailing slash.
+    pub hibp_url: String,
 }
 
 impl Default for WebSettings {
@@ -46,6 +48,7 @@ impl Default for WebSettings {
             ],
             blueprints_dir: None,
             blueprint_env: crate::blueprints::BlueprintEnv::default(),
+            hibp_url: castellan_policy::types::password::DEFAULT_HIBP_BASE_URL.to_string(),
         }
     }
 }

@@ -2,38 +2,10 @@
 //! Django apps and models.
 use castellan_core::model_spec::EnumSpec;
 
-/// `EventActions`.
+/// `EventActions` (the same list events use).
 pub static EVENT_ACTIONS: EnumSpec = EnumSpec {
     name: "EventActions",
-    values: &[
-        "login",
-        "login_failed",
-        "logout",
-        "user_write",
-        "suspicious_request",
-        "password_set",
-        "secret_view",
-        "secret_rotate",
-        "invitation_used",
-        "authorize_application",
-        "source_linked",
-        "impersonation_started",
-        "impersonation_ended",
-        "flow_execution",
-        "policy_execution",
-        "policy_exception",
-        "property_mapping_exception",
-        "system_task_execution",
-        "system_task_exception",
-        "system_exception",
-        "configuration_error",
-        "model_created",
-        "model_updated",
-        "model_deleted",
-        "email_sent",
-        "update_available",
-        "custom_",
-    ],
+    values: &castellan_core::event::EVENT_ACTIONS,
 };
 
 /// `AppEnum`: the apps an event can come from.

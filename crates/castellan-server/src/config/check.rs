@@ -95,6 +95,7 @@ pub(crate) fn entries(s: &Settings) -> Vec<(&'static str, String)> {
             s.disable_startup_analytics.to_string(),
         ),
         ("blueprints_dir", opt_path(s.blueprints_dir.as_deref())),
+        ("policies.hibp_url", s.hibp_url.clone()),
         ("cert_discovery_dir", path(&s.cert_discovery_dir)),
     ]
 }

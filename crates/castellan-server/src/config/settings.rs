@@ -52,6 +52,8 @@ pub struct Settings {
     pub disable_startup_analytics: bool,
     /// `blueprints_dir`: where blueprint files are discovered; `None` (empty): no directory.
     pub blueprints_dir: Option<PathBuf>,
+    /// `policies.hibp_url`: base URL of the HaveIBeenPwned range API (Castellan setting).
+    pub hibp_url: String,
     /// `cert_discovery_dir`.
     pub cert_discovery_dir: PathBuf,
 }

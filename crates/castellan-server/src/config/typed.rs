@@ -55,6 +55,7 @@ fn build(r: &mut Reader<'_>) -> Option<Settings> {
     let disable_update_check = r.bool("disable_update_check");
     let disable_startup_analytics = r.bool("disable_startup_analytics");
     let blueprints_dir = r.opt_path("blueprints_dir");
+    let hibp_url = r.string("policies.hibp_url");
     let cert_discovery_dir = r.path("cert_discovery_dir");
     Some(Settings {
         listen: listen?,
@@ -76,6 +77,7 @@ fn build(r: &mut Reader<'_>) -> Option<Settings> {
         disable_update_check: disable_update_check?,
         disable_startup_analytics: disable_startup_analytics?,
         blueprints_dir: blueprints_dir?,
+        hibp_url: hibp_url?,
         cert_discovery_dir: cert_discovery_dir?,
     })
 }

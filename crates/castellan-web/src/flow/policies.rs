@@ -148,7 +148,13 @@ impl PolicyHost for FlowPolicyHost<'_> {
     }
 
     async fn http_get(&mut self, url: &str) -> Result<(u16, String), String> {
-        self.env.state.flows.outbound.get(url).await
+        // Password policies ask authentik's fixed HIBP URL; `policies.hibp_url` may point elsewhere.
+        let default = castellan_policy::types::password::DEFAULT_HIBP_BASE_URL;
+        let url = match url.strip_prefix(default) {
+            Some(rest) => format!("{}{rest}", self.env.state.settings.hibp_url),
+            None => url.to_string(),
+        };
+        self.env.state.flows.outbound.get(&url).await
     }
 
     async fn set_password_unusable(&mut self, user_pk: i64) -> Result<(), String> {

@@ -115,3 +115,63 @@ db_test!(password_policy_static_rules, |app: TestApp| async move {
     .await;
     assert_eq!(r["passing"], true, "{r}");
 });
+
+/// A local HaveIBeenPwned range API: SHA-1 prefix → `SUFFIX:COUNT` lines, padded like the real one.
+async fn hibp(pwned: &'static str) -> String {
+    use axum::extract::Path;
+    use axum::routing::get;
+    use sha1::{Digest, Sha1};
+    let digest = hex::encode_upper(Sha1::digest(pwned.as_bytes()));
+    let (prefix, suffix) = (digest[..5].to_string(), digest[5..].to_string());
+    let app = axum::Router::new().route(
+        "/range/{prefix}",
+        get(move |Path(asked): Path<String>| {
+            let (prefix, suffix) = (prefix.clone(), suffix.clone());
+            async move {
+                let mut body = String::from("0018A45C4D1DEF81644B54AB7F969B88D65:0\r\n");
+                if asked == prefix {
+                    body.push_str(&format!("{suffix}:42\r\n"));
+                }
+                body
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{addr}")
+}
+
+db_test!(
+    password_policy_have_i_been_pwned,
+    |app: TestApp| async move {
+        let mut app = app;
+        let mut settings = (*app.state.settings).clone();
+        settings.hibp_url = hibp("Password1!").await;
+        app.state.settings = std::sync::Arc::new(settings);
+        app.router = castellan_web::router(app.state.clone());
+        let p = create(
+            &app,
+            "/api/v3/policies/password/",
+            json!({"name": "hibp",
+        "check_static_rules": false, "check_have_i_been_pwned": true, "hibp_allowed_count": 0}),
+        )
+        .await;
+        let pk = p["pk"].as_str().unwrap();
+        let r = test(
+            &app,
+            pk,
+            json!({"user": app.admin_pk, "context": {"password": "Password1!"}}),
+        )
+        .await;
+        assert_eq!(r["passing"], false);
+        assert_eq!(
+            r["messages"],
+            json!(["Password exists on 42 online lists."])
+        );
+        let r = test(&app, pk, json!({"user": app.admin_pk, "context": {"password": "a much longer unlisted passphrase"}})).await;
+        assert_eq!(r["passing"], true, "{r}");
+    }
+);
