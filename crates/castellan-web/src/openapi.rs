@@ -433,6 +433,7 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
         certificates::OPERATIONS,
         sessions::OPERATIONS,
         consent::OPERATIONS,
+        crate::api::reputation::OPERATIONS,
         crate::api::flows::OPERATIONS,
         crate::api::flow_bindings::OPERATIONS,
         crate::api::stages::OPERATIONS,
@@ -453,6 +454,7 @@ fn component_docs() -> utoipa::openapi::OpenApi {
         brands::Doc::openapi(),
         certificates::Doc::openapi(),
         sessions::Doc::openapi(),
+        crate::api::reputation::Doc::openapi(),
         consent::Doc::openapi(),
         crate::api::blueprints_json::Doc::openapi(),
     ] {

@@ -69,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .merge(certificates::routes())
         .merge(sessions::routes())
         .merge(consent::routes())
+        .merge(crate::api::reputation::routes())
         .merge(crate::api::flows::routes())
         .merge(crate::api::flows_transfer::routes())
         .merge(crate::api::blueprints::routes())

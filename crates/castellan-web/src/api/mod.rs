@@ -23,6 +23,7 @@ pub mod policies_schema;
 pub mod policies_typed;
 pub mod policy_bindings;
 pub mod providers;
+pub mod reputation;
 pub mod requests;
 pub mod root;
 pub mod sessions;

@@ -25,6 +25,7 @@ mod policies;
 mod policy_bindings;
 mod policy_test_api;
 mod providers;
+mod reputation;
 mod schema_compat;
 mod sessions;
 mod stages;
