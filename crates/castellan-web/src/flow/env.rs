@@ -178,7 +178,8 @@ impl FlowEnv for StoreFlowEnv {
         else {
             return Ok(None);
         };
-        self.user(user.pk).await
+        let tagged = user_json::of(&mut self.conn, &user, &self.state.install_id).await;
+        tagged.map(Some).map_err(err)
     }
 
     async fn authenticate(

@@ -60,9 +60,8 @@ impl StoreFlowEnv {
         {
             return Ok(None);
         }
-        user_json::load(&mut self.conn, user_pk, &self.state.install_id)
-            .await
-            .map_err(err)
+        let tagged = user_json::of(&mut self.conn, &user, &self.state.install_id).await;
+        tagged.map(Some).map_err(err)
     }
 
     /// The token backend: an active user's unexpired app password; the user and the token.
@@ -85,15 +84,11 @@ impl StoreFlowEnv {
         if !valid {
             return Ok(None);
         }
-        let tagged = user_json::load(&mut self.conn, user_pk, &self.state.install_id)
+        let tagged = user_json::of(&mut self.conn, &user, &self.state.install_id)
             .await
             .map_err(err)?;
-        Ok(tagged.map(|u| {
-            (
-                u,
-                json!({"pk": token.token_uuid.to_string(), "identifier": token.identifier}),
-            )
-        }))
+        let token = json!({"pk": token.token_uuid.to_string(), "identifier": token.identifier});
+        Ok(Some((tagged, token)))
     }
 }
 

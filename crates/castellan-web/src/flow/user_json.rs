@@ -46,8 +46,17 @@ pub async fn load(
     let Some(user) = users::get(conn, pk).await? else {
         return Ok(None);
     };
-    let (all, direct) = groups::all_with_membership(conn, pk).await?;
-    Ok(Some(tagged(&user, &all, &direct, install_id)))
+    Ok(Some(of(conn, &user, install_id).await?))
+}
+
+/// A user already read as tagged JSON (only the groups are loaded).
+pub async fn of(
+    conn: &mut AnyConnection,
+    user: &User,
+    install_id: &Uuid,
+) -> Result<Value, StoreError> {
+    let (all, direct) = groups::all_with_membership(conn, user.pk).await?;
+    Ok(tagged(user, &all, &direct, install_id))
 }
 
 /// The pk of a tagged user, when it is a saved user.
