@@ -32,7 +32,6 @@ use crate::query::Pagination;
     admin::Version,
     admin::VersionHistory,
     admin::SystemInfo,
-    admin::Runtime,
     root::Config,
     root::ErrorReportingConfig,
     Pagination,
@@ -418,10 +417,35 @@ pub fn request_bodies() -> impl Iterator<Item = &'static RequestBody> {
         crate::api::flow_bindings::REQUEST_BODIES,
         crate::api::policy_bindings::REQUEST_BODIES,
         crate::api::blueprints::REQUEST_BODIES,
+        crate::api::flows_executor_schema::REQUEST_BODIES,
         crate::api::model_api::GENERATED.1.as_slice(),
     ]
     .into_iter()
     .flatten()
+}
+
+/// What an operation has beyond the tables' parts: method, path and a JSON object merged into
+/// the generated operation (`parameters` are appended, `responses` merged by status, any other
+/// key replaced), for query parameters, anonymous access or answers without a body.
+pub type OperationExtra = (&'static str, &'static str, fn() -> Value);
+
+fn operation_extras() -> impl Iterator<Item = &'static OperationExtra> {
+    crate::api::flows_executor_schema::EXTRAS.iter()
+}
+
+fn apply_extra(op: &mut Value, extra: Value) {
+    let (Some(op), Value::Object(extra)) = (op.as_object_mut(), extra) else {
+        return;
+    };
+    for (key, value) in extra {
+        match (key.as_str(), op.get_mut(&key), value) {
+            ("parameters", Some(Value::Array(list)), Value::Array(more)) => list.extend(more),
+            ("responses", Some(Value::Object(list)), Value::Object(more)) => list.extend(more),
+            (_, _, value) => {
+                op.insert(key, value);
+            }
+        }
+    }
 }
 
 /// Every implemented `/api/v3` operation.
@@ -441,6 +465,7 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
         crate::api::policy_bindings::OPERATIONS,
         crate::api::flows_transfer::OPERATIONS,
         crate::api::blueprints::OPERATIONS,
+        crate::api::flows_executor_schema::OPERATIONS,
         crate::api::model_api::GENERATED.0.as_slice(),
     ]
     .into_iter()
@@ -461,6 +486,17 @@ fn component_docs() -> utoipa::openapi::OpenApi {
         doc.merge(other);
     }
     doc
+}
+
+/// `id` is an integer, `…uuid` a UUID (as in authentik's document), any other a string.
+fn path_parameter_type(name: &str) -> Value {
+    if name == "id" {
+        json!({"type": "integer"})
+    } else if name.ends_with("uuid") {
+        json!({"type": "string", "format": "uuid"})
+    } else {
+        json!({"type": "string"})
+    }
 }
 
 fn schema_ref(name: &str) -> Value {
@@ -502,6 +538,7 @@ pub fn document() -> Value {
         .chain(crate::api::flow_bindings::schemas())
         .chain(crate::api::policies_schema::schemas())
         .chain(crate::api::model_api::schemas())
+        .chain(crate::api::flows_executor_schema::schemas())
     {
         schemas.entry(name).or_insert(schema);
     }
@@ -528,7 +565,7 @@ pub fn document() -> Value {
         let parameters: Vec<Value> = path
             .split('/')
             .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-            .map(|name| json!({"in": "path", "name": name, "required": true, "schema": {"type": if name == "id" {"integer"} else {"string"}}}))
+            .map(|name| json!({"in": "path", "name": name, "required": true, "schema": path_parameter_type(name)}))
             .collect();
         let mut op = json!({"operationId": operation_id, "tags": [tag], "responses": responses, "security": [{"authentik": []}]});
         if !parameters.is_empty() {
@@ -538,6 +575,9 @@ pub fn document() -> Value {
             request_bodies().find(|(m, p, _, _)| m == method && p == path)
         {
             op["requestBody"] = json!({"content": {"application/json": {"schema": schema_ref(schema)}}, "required": required});
+        }
+        for (_, _, extra) in operation_extras().filter(|(m, p, _)| m == method && p == path) {
+            apply_extra(&mut op, extra());
         }
         let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
         entry[*method] = op;

@@ -113,6 +113,7 @@ pub struct Runtime {
     /// TLS library.
     pub openssl_version: String,
     /// FIPS mode (null unless licensed).
+    #[schema(required = true)]
     pub openssl_fips_enabled: Option<bool>,
     /// Running version.
     pub authentik_version: String,
@@ -127,7 +128,8 @@ pub struct SystemInfo {
     pub http_host: String,
     /// Whether the request came over HTTPS.
     pub http_is_secure: bool,
-    /// Runtime versions.
+    /// Runtime versions (inline, as in authentik's document).
+    #[schema(inline)]
     pub runtime: Runtime,
     /// Active brand.
     pub brand: String,

@@ -23,6 +23,7 @@ pub struct UserGroup {
     /// Name.
     pub name: String,
     /// Superuser flag.
+    #[schema(required = false)]
     pub is_superuser: bool,
     /// Parent group.
     pub parent: Option<Uuid>,

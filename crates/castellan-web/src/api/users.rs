@@ -362,6 +362,7 @@ pub struct UserSelf {
     /// Recursive groups.
     pub groups: Vec<UserSelfGroups>,
     /// Email.
+    #[schema(required = false)]
     pub email: String,
     /// Avatar.
     pub avatar: String,
@@ -372,6 +373,7 @@ pub struct UserSelf {
     pub settings: Value,
     /// Type.
     #[serde(rename = "type")]
+    #[schema(value_type = super::enums::UserTypeEnum, required = false)]
     pub user_type: String,
     /// System permissions.
     pub system_permissions: Vec<String>,

@@ -1,8 +1,11 @@
 //! Compares every operation Castellan documents with authentik 2024.10's `schema.yml`: path,
-//! method, operationId, response status and the response schema's field names, types,
-//! nullability, enum values and required list. Each difference must be listed, with its reason,
-//! under "## OpenAPI differences" in `docs/compatibility.md`; fixed ones disappear from the list.
-use std::collections::BTreeSet;
+//! method, operationId, required parameters, response status and the request and response
+//! schemas' field names, types, nullability, enum values and required lists; then, by name, every
+//! component schema those schemas refer to, and every discriminated union (`oneOf` with a
+//! `discriminator`) member by member, by discriminator value. Each difference must be listed,
+//! with its reason, under "## OpenAPI differences" in `docs/compatibility.md`; fixed ones
+//! disappear from the list.
+use std::collections::{BTreeMap, BTreeSet};
 
 use saphyr::{LoadableYamlNode, ScalarOwned, YamlOwned};
 use serde_json::{Map, Value};
@@ -63,6 +66,9 @@ fn describe(schema: &Value, root: &Value, depth: usize) -> String {
         } else {
             describe(&target, root, depth)
         };
+    }
+    if schema.get("discriminator").is_some() {
+        return "union".into();
     }
     for key in ["allOf", "oneOf", "anyOf"] {
         if let Some(Value::Array(items)) = schema.get(key) {
@@ -185,11 +191,185 @@ fn compare_schema(
     }
 }
 
+/// The required parameters of an operation: (`in`, name) → type as [`describe`] gives it.
+fn required_parameters(op: &Value, root: &Value) -> BTreeMap<(String, String), String> {
+    op["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["required"] == Value::Bool(true))
+        .map(|p| {
+            let key = (
+                p["in"].as_str().unwrap_or_default().to_string(),
+                p["name"].as_str().unwrap_or_default().to_string(),
+            );
+            (key, describe(&p["schema"], root, 1))
+        })
+        .collect()
+}
+
+fn compare_parameters(
+    prefix: &str,
+    ours: &Value,
+    theirs: &Value,
+    our_root: &Value,
+    their_root: &Value,
+    diffs: &mut Vec<String>,
+) {
+    let (o, t) = (
+        required_parameters(ours, our_root),
+        required_parameters(theirs, their_root),
+    );
+    for ((place, name), kind) in &t {
+        match o.get(&(place.clone(), name.clone())) {
+            None => diffs.push(format!(
+                "{prefix}: required {place} parameter `{name}` not documented"
+            )),
+            Some(ours) if ours != kind => diffs.push(format!(
+                "{prefix}: {place} parameter `{name}` is `{ours}`, authentik `{kind}`"
+            )),
+            Some(_) => {}
+        }
+    }
+    for (place, name) in o.keys() {
+        if !t.contains_key(&(place.clone(), name.clone())) {
+            diffs.push(format!(
+                "{prefix}: required {place} parameter `{name}` not in authentik's schema"
+            ));
+        }
+    }
+}
+
+fn ref_name(schema: &Value) -> Option<String> {
+    schema
+        .get("$ref")?
+        .as_str()?
+        .strip_prefix("#/components/schemas/")
+        .map(str::to_string)
+}
+
+/// Names of the component schemas `schema` refers to directly (not following them).
+fn refs_in(schema: &Value, out: &mut BTreeSet<String>) {
+    match schema {
+        Value::Object(m) => {
+            out.extend(ref_name(schema));
+            for (key, value) in m {
+                if key != "discriminator" {
+                    refs_in(value, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs_in(v, out)),
+        _ => {}
+    }
+}
+
+fn component<'a>(root: &'a Value, name: &str) -> Option<&'a Value> {
+    root.pointer(&format!("/components/schemas/{name}"))
+}
+
+/// Discriminator value → member schema name of a discriminated union.
+fn union_members(schema: &Value) -> Option<(String, BTreeMap<String, String>)> {
+    schema.get("oneOf")?;
+    let d = schema.get("discriminator")?;
+    let members = d["mapping"]
+        .as_object()?
+        .iter()
+        .filter_map(|(value, r)| {
+            let name = r.as_str()?.strip_prefix("#/components/schemas/")?;
+            Some((value.clone(), name.to_string()))
+        })
+        .collect();
+    Some((d["propertyName"].as_str()?.to_string(), members))
+}
+
+/// A union's members by discriminator value: missing, extra and differently named ones.
+fn compare_union(name: &str, ours: &Value, theirs: &Value, diffs: &mut Vec<String>) {
+    let Some((our_key, o)) = union_members(ours) else {
+        diffs.push(format!("{name}: not a discriminated union, authentik's is"));
+        return;
+    };
+    let Some((their_key, t)) = union_members(theirs) else {
+        diffs.push(format!("{name}: a discriminated union, authentik's is not"));
+        return;
+    };
+    // Our own document must be consistent: every mapped member is listed in `oneOf`.
+    let listed: BTreeSet<String> = ours["oneOf"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(ref_name)
+        .collect();
+    assert_eq!(
+        listed,
+        o.values().cloned().collect::<BTreeSet<_>>(),
+        "{name}: `oneOf` and the discriminator mapping disagree"
+    );
+    if our_key != their_key {
+        diffs.push(format!(
+            "{name}: discriminator `{our_key}`, authentik `{their_key}`"
+        ));
+    }
+    for (value, their_member) in &t {
+        match o.get(value) {
+            None => diffs.push(format!("{name}: no member for `{value}` ({their_member})")),
+            Some(ours) if ours != their_member => diffs.push(format!(
+                "{name}: member `{value}` is {ours}, authentik {their_member}"
+            )),
+            Some(_) => {}
+        }
+    }
+    for value in o.keys() {
+        if !t.contains_key(value) {
+            diffs.push(format!(
+                "{name}: member `{value}` not in authentik's schema"
+            ));
+        }
+    }
+}
+
+/// Compares, by name, every component schema reachable from `start` in our document: unions
+/// member by member, objects field by field (those in `compared` only as unions, their fields
+/// being compared per operation already).
+fn compare_components(
+    start: BTreeSet<String>,
+    compared: &BTreeSet<String>,
+    ours: &Value,
+    theirs: &Value,
+    diffs: &mut Vec<String>,
+) {
+    let mut seen = BTreeSet::new();
+    let mut queue: Vec<String> = start.into_iter().collect();
+    while let Some(name) = queue.pop() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        let Some(o) = component(ours, &name) else {
+            continue;
+        };
+        let mut next = BTreeSet::new();
+        refs_in(o, &mut next);
+        queue.extend(next);
+        let Some(t) = component(theirs, &name) else {
+            diffs.push(format!("{name}: not in authentik's schema"));
+            continue;
+        };
+        if o.get("oneOf").is_some() || t.get("oneOf").is_some() {
+            compare_union(&name, o, t, diffs);
+        } else if o.get("properties").is_some() && !compared.contains(&name) {
+            let r = serde_json::json!({"$ref": format!("#/components/schemas/{name}")});
+            compare_schema(&name, &r, &r, ours, theirs, diffs);
+        }
+    }
+}
+
 #[test]
 fn documented_operations_match_authentik() {
     let theirs = authentik_schema();
     let ours = castellan_web::openapi::document();
     let mut diffs = Vec::new();
+    // The schemas compared field by field per operation.
+    let mut top_level = BTreeSet::new();
     for (method, path, op_id, _, _, status) in castellan_web::openapi::operations() {
         let prefix = format!("{} {}", method.to_uppercase(), path);
         let Some(their_op) = theirs.pointer(&format!(
@@ -207,8 +387,10 @@ fn documented_operations_match_authentik() {
             ));
         }
         let our_op = &ours["paths"][*path][*method];
+        compare_parameters(&prefix, our_op, their_op, &ours, &theirs, &mut diffs);
         let body = |op: &Value| op["requestBody"]["content"]["application/json"]["schema"].clone();
         let (ob, tb) = (body(our_op), body(their_op));
+        top_level.extend(ref_name(&ob));
         match (ob.is_null(), tb.is_null()) {
             (true, false) => diffs.push(format!(
                 "{prefix}: request body {} not documented",
@@ -252,7 +434,9 @@ fn documented_operations_match_authentik() {
         {
             diffs.push(format!("{prefix}: response schema {a}, authentik {b}"));
         }
+        top_level.extend(ref_name(&os));
         if let Some(items) = os.get("items") {
+            top_level.extend(ref_name(items));
             compare_schema(&prefix, items, &ts["items"], &ours, &theirs, &mut diffs);
         } else {
             compare_schema(&prefix, &os, &ts, &ours, &theirs, &mut diffs);
@@ -263,6 +447,7 @@ fn documented_operations_match_authentik() {
             if let (Some(a), Some(b)) = (item(&os, &ours), item(&ts, &theirs))
                 && a.get("$ref").is_some()
             {
+                top_level.extend(ref_name(&a));
                 compare_schema(
                     &format!("{prefix} results"),
                     &a,
@@ -274,6 +459,7 @@ fn documented_operations_match_authentik() {
             }
         }
     }
+    compare_components(top_level.clone(), &top_level, &ours, &theirs, &mut diffs);
     let doc = std::fs::read_to_string(format!(
         "{}/../../docs/compatibility.md",
         env!("CARGO_MANIFEST_DIR")
@@ -297,5 +483,38 @@ fn documented_operations_match_authentik() {
             .map(|d| format!("- `{d}`"))
             .collect::<Vec<_>>()
             .join("\n")
+    );
+}
+
+#[test]
+fn unions_are_compared_member_by_member() {
+    let member = |name: &str| serde_json::json!({"$ref": format!("#/components/schemas/{name}")});
+    let union = |members: &[(&str, &str)]| {
+        let mapping: Map<String, Value> = members
+            .iter()
+            .map(|(tag, name)| (tag.to_string(), member(name)["$ref"].clone()))
+            .collect();
+        let one_of: Vec<Value> = members.iter().map(|(_, name)| member(name)).collect();
+        serde_json::json!({"oneOf": one_of, "discriminator": {"propertyName": "component", "mapping": mapping}})
+    };
+    let object = |kind: &str| serde_json::json!({"type": "object", "properties": {"x": {"type": kind}}, "required": ["x"]});
+    let theirs = serde_json::json!({"components": {"schemas": {
+        "U": union(&[("a", "A"), ("b", "B")]), "A": object("string"), "B": object("string"),
+    }}});
+    let ours = serde_json::json!({"components": {"schemas": {
+        "U": union(&[("a", "A"), ("c", "C")]), "A": object("boolean"), "C": object("string"),
+    }}});
+    let mut diffs = Vec::new();
+    let start = BTreeSet::from(["U".to_string()]);
+    compare_components(start, &BTreeSet::new(), &ours, &theirs, &mut diffs);
+    diffs.sort();
+    assert_eq!(
+        diffs,
+        [
+            "A: field `x` is `boolean`, authentik `string`",
+            "C: not in authentik's schema",
+            "U: member `c` not in authentik's schema",
+            "U: no member for `b` (B)",
+        ]
     );
 }
