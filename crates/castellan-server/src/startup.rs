@@ -144,6 +144,7 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
         store: store.clone(),
         secret_key,
         install_id,
+        geoip: Arc::new(castellan_web::geoip::GeoIp::from_settings(&web)),
         settings: Arc::new(web),
         started: process_start(),
         flows: std::sync::Arc::new(castellan_web::flow::FlowServices::new()),

@@ -45,6 +45,8 @@ pub fn web_settings(settings: &Settings) -> WebSettings {
             .collect(),
         blueprints_dir: settings.blueprints_dir.clone(),
         hibp_url: settings.hibp_url.trim_end_matches('/').to_string(),
+        geoip_database: settings.geoip_database.clone(),
+        asn_database: settings.asn_database.clone(),
         blueprint_env: BlueprintEnv(blueprint_env(settings, std::env::vars())),
     }
 }

@@ -7,22 +7,37 @@ use uuid::Uuid;
 use crate::StoreError;
 use crate::codec::ts;
 
-/// Adds `delta` to the score of (`identifier`, `ip`), creating the row at `delta`.
+/// GeoIP and ASN data of a client IP, stored with its reputation rows (`{}` when unknown).
+#[derive(Debug, Clone, Copy)]
+pub struct IpData<'a> {
+    /// `ip_geo_data`.
+    pub geo: &'a serde_json::Value,
+    /// `ip_asn_data`.
+    pub asn: &'a serde_json::Value,
+}
+
+/// Adds `delta` to the score of (`identifier`, `ip`), creating the row at `delta`; the IP's
+/// GeoIP/ASN data is (re)written each time, as authentik's reputation update does.
 pub async fn update_score(
     conn: &mut AnyConnection,
     identifier: &str,
     ip: &str,
+    ip_data: IpData<'_>,
     delta: i64,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    use crate::codec::to_json;
     sqlx::query(
-        "INSERT INTO policies_reputation (reputation_uuid, identifier, ip, score, updated) VALUES ($1, $2, $3, $4, $5) \
+        "INSERT INTO policies_reputation (reputation_uuid, identifier, ip, ip_geo_data, ip_asn_data, score, updated) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) \
          ON CONFLICT (identifier, ip) DO UPDATE SET score = policies_reputation.score + excluded.score, \
-         updated = excluded.updated",
+         ip_geo_data = excluded.ip_geo_data, ip_asn_data = excluded.ip_asn_data, updated = excluded.updated",
     )
     .bind(Uuid::new_v4().to_string())
     .bind(identifier.to_string())
     .bind(ip.to_string())
+    .bind(to_json(ip_data.geo))
+    .bind(to_json(ip_data.asn))
     .bind(delta)
     .bind(ts(now))
     .execute(&mut *conn)

@@ -1,5 +1,7 @@
 //! `TestApp`: a migrated database, an `akadmin` superuser with an API token, and the real router.
+use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -8,6 +10,7 @@ use castellan_core::token::{Token, TokenIntent};
 use castellan_core::user::UserType;
 use castellan_store::users::NewUser;
 use castellan_store::{Store, groups, migrate, settings, tokens, users};
+use castellan_web::geoip::GeoIp;
 use castellan_web::{AppState, WebSettings};
 use http::Request;
 use http_body_util::BodyExt;
@@ -118,6 +121,7 @@ impl TestApp {
             settings: Arc::new(WebSettings::default()),
             started: std::time::Instant::now(),
             flows: std::sync::Arc::new(castellan_web::flow::FlowServices::new()),
+            geoip: Arc::new(GeoIp::disabled()),
         };
         let router = castellan_web::router(state.clone());
         Self {
@@ -129,6 +133,19 @@ impl TestApp {
             admin_token,
             admin_pk: admin.pk,
         }
+    }
+
+    /// Points the app at its own GeoIP (City) and ASN databases (`None`: not configured) and
+    /// rebuilds the router. The files are checked for updates on every lookup, so a test can
+    /// replace one and see the new data (write them with [`crate::mmdb::MmdbWriter`]).
+    pub fn with_geoip(mut self, city: Option<&Path>, asn: Option<&Path>) -> Self {
+        let mut settings = (*self.state.settings).clone();
+        settings.geoip_database = city.map(Path::to_path_buf);
+        settings.asn_database = asn.map(Path::to_path_buf);
+        self.state.geoip = Arc::new(GeoIp::open_with_interval(city, asn, Duration::ZERO));
+        self.state.settings = Arc::new(settings);
+        self.router = castellan_web::router(self.state.clone());
+        self
     }
 
     /// Sends a request; `token` adds `Authorization: Bearer`, `body` is sent as JSON text.

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod db;
 pub mod flow_client;
+pub mod mmdb;
 
 pub use app::{Response, TestApp};
 pub use db::{DbKind, TestDb};

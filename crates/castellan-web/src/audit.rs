@@ -24,6 +24,21 @@ pub fn model_ref(app: &str, model_name: &str, pk: impl ToString, name: &str) -> 
     json!({"app": app, "model_name": model_name, "pk": pk.to_string(), "name": name})
 }
 
+/// Adds the request's facts to an event context (an object): `http_request`, and `geo` /
+/// `asn` for the client IP when the GeoIP / ASN database has data for it.
+pub fn add_request_facts(context: &mut Value, ctx: &RequestContext) {
+    let Value::Object(map) = context else {
+        return;
+    };
+    map.insert("http_request".into(), ctx.http_request());
+    if let Some(geo) = ctx.geoip.city_dict(&ctx.client_ip) {
+        map.insert("geo".into(), geo);
+    }
+    if let Some(asn) = ctx.geoip.asn_dict(&ctx.client_ip) {
+        map.insert("asn".into(), asn);
+    }
+}
+
 /// Stores an event with the request's facts.
 pub async fn record(
     conn: &mut AnyConnection,
@@ -34,9 +49,7 @@ pub async fn record(
     app: &str,
     mut context: Value,
 ) -> Result<(), StoreError> {
-    if let Value::Object(map) = &mut context {
-        map.insert("http_request".into(), ctx.http_request());
-    }
+    add_request_facts(&mut context, ctx);
     cleanse(&mut context);
     let event = Event {
         event_uuid: Uuid::new_v4(),

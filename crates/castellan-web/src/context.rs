@@ -29,6 +29,8 @@ pub struct RequestContext {
     pub request_id: String,
     /// Host header.
     pub host: String,
+    /// GeoIP/ASN databases, for the `geo` and `asn` of events.
+    pub geoip: std::sync::Arc<crate::geoip::GeoIp>,
 }
 
 /// Whether `ip` is inside one of `cidrs`.
@@ -112,6 +114,7 @@ impl FromRequestParts<AppState> for RequestContext {
             user_agent: header(parts, "user-agent"),
             request_id: header(parts, "x-request-id"),
             host: header(parts, "host"),
+            geoip: state.geoip.clone(),
         })
     }
 }

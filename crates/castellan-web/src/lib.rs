@@ -10,6 +10,7 @@ pub mod context;
 pub mod error;
 pub mod fields;
 pub mod flow;
+pub mod geoip;
 pub mod health;
 pub mod middleware;
 pub mod openapi;

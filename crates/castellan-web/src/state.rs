@@ -28,6 +28,10 @@ pub struct WebSettings {
     pub blueprint_env: crate::blueprints::BlueprintEnv,
     /// Base URL of the HaveIBeenPwned range API (`policies.hibp_url`), without a trailing slash.
     pub hibp_url: String,
+    /// GeoLite2 City database (`events.context_processors.geoip`); `None`: no GeoIP lookups.
+    pub geoip_database: Option<std::path::PathBuf>,
+    /// GeoLite2 ASN database (`events.context_processors.asn`); `None`: no ASN lookups.
+    pub asn_database: Option<std::path::PathBuf>,
 }
 
 impl Default for WebSettings {
@@ -49,6 +53,8 @@ impl Default for WebSettings {
             blueprints_dir: None,
             blueprint_env: crate::blueprints::BlueprintEnv::default(),
             hibp_url: castellan_policy::types::password::DEFAULT_HIBP_BASE_URL.to_string(),
+            geoip_database: None,
+            asn_database: None,
         }
     }
 }
@@ -68,6 +74,8 @@ pub struct AppState {
     pub started: Instant,
     /// Stage registry and outbound HTTP for flows.
     pub flows: Arc<crate::flow::FlowServices>,
+    /// GeoIP and ASN databases (built from `settings` by the server).
+    pub geoip: Arc<crate::geoip::GeoIp>,
 }
 
 impl std::fmt::Debug for AppState {

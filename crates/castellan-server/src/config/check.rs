@@ -97,6 +97,14 @@ pub(crate) fn entries(s: &Settings) -> Vec<(&'static str, String)> {
         ("blueprints_dir", opt_path(s.blueprints_dir.as_deref())),
         ("policies.hibp_url", s.hibp_url.clone()),
         ("cert_discovery_dir", path(&s.cert_discovery_dir)),
+        (
+            "events.context_processors.geoip",
+            opt_path(s.geoip_database.as_deref()),
+        ),
+        (
+            "events.context_processors.asn",
+            opt_path(s.asn_database.as_deref()),
+        ),
     ]
 }
 

@@ -54,6 +54,10 @@ pub struct Settings {
     pub blueprints_dir: Option<PathBuf>,
     /// `policies.hibp_url`: base URL of the HaveIBeenPwned range API (Castellan setting).
     pub hibp_url: String,
+    /// `events.context_processors.geoip`: GeoLite2 City database; `None` (empty): none.
+    pub geoip_database: Option<PathBuf>,
+    /// `events.context_processors.asn`: GeoLite2 ASN database; `None` (empty): none.
+    pub asn_database: Option<PathBuf>,
     /// `cert_discovery_dir`.
     pub cert_discovery_dir: PathBuf,
 }

@@ -10,6 +10,7 @@
 
 mod blueprints;
 mod cli;
+mod geoip;
 mod postgres;
 mod sqlite;
 mod support;

@@ -60,18 +60,42 @@ db_test!(reputation_scores_add_up, |app: TestApp| async move {
     let app = app;
     let mut conn = app.store.conn().await.unwrap();
     let now = Utc::now();
-    reputation::update_score(&mut conn, "alice", "10.0.0.1", -1, now)
+    let empty = json!({});
+    let none = reputation::IpData {
+        geo: &empty,
+        asn: &empty,
+    };
+    reputation::update_score(&mut conn, "alice", "10.0.0.1", none, -1, now)
         .await
         .unwrap();
-    reputation::update_score(&mut conn, "alice", "10.0.0.1", -1, now)
+    let geo = json!({"continent": "EU", "country": "DE", "lat": 52.5, "long": 13.4, "city": ""});
+    let asn = json!({"asn": 64500, "as_org": "Example", "network": "10.0.0.0/8"});
+    let known = reputation::IpData {
+        geo: &geo,
+        asn: &asn,
+    };
+    reputation::update_score(&mut conn, "alice", "10.0.0.1", known, -1, now)
         .await
         .unwrap();
-    reputation::update_score(&mut conn, "bob", "10.0.0.1", 1, now)
+    reputation::update_score(&mut conn, "bob", "10.0.0.1", none, 1, now)
         .await
         .unwrap();
-    reputation::update_score(&mut conn, "alice", "10.0.0.2", -3, now)
+    reputation::update_score(&mut conn, "alice", "10.0.0.2", none, -3, now)
         .await
         .unwrap();
+    let filter = reputation::ReputationFilter {
+        identifier: Some("alice".into()),
+        ip: Some("10.0.0.1".into()),
+        ..Default::default()
+    };
+    let page = castellan_store::Page {
+        page: 1,
+        page_size: 10,
+    };
+    let (rows, _) = reputation::list(&mut conn, &filter, page).await.unwrap();
+    assert_eq!(rows[0].ip_geo_data, geo);
+    assert_eq!(rows[0].ip_asn_data, asn);
+    assert_eq!(rows[0].score, -2);
     assert_eq!(
         reputation::score(&mut conn, Some("10.0.0.1"), None)
             .await

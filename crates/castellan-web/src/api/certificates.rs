@@ -435,7 +435,8 @@ async fn secret_view(
     kp: &CertificateKeyPair,
     kind: &str,
 ) -> Result<(), StoreError> {
-    let mut context = json!({"type": kind, "http_request": ctx.http_request()});
+    let mut context = json!({"type": kind});
+    audit::add_request_facts(&mut context, ctx);
     cleanse(&mut context);
     context["secret"] = model_ref(kp);
     let event = Event {

@@ -44,6 +44,12 @@ pub async fn config(State(state): State<AppState>) -> Json<Config> {
     let s = &state.settings;
     let (enabled, dsn, env, pii, rate) = s.error_reporting.clone();
     let mut capabilities = vec!["can_save_media".to_string(), "can_impersonate".to_string()];
+    if state.geoip.can_geo_ip() {
+        capabilities.push("can_geo_ip".into());
+    }
+    if state.geoip.can_asn() {
+        capabilities.push("can_asn".into());
+    }
     if s.debug {
         capabilities.push("can_debug".into());
     }

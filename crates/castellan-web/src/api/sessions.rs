@@ -12,6 +12,7 @@ use castellan_store::sessions::{self, AuthenticatedSessionFilter};
 use chrono::{DateTime, Utc};
 use http::request::Parts;
 use serde::Serialize;
+use serde_json::Value;
 use utoipa::{OpenApi, ToSchema};
 use uuid::Uuid;
 
@@ -19,6 +20,7 @@ use super::used_by::UsedBy;
 use super::user_agent::{self, UserAgent};
 use crate::auth::{self, Principal, SESSION_COOKIE};
 use crate::error::{ApiError, ApiResult};
+use crate::geoip::GeoIp as GeoIpDatabases;
 use crate::openapi::Operation;
 use crate::query::{Paginated, Params};
 use crate::state::AppState;
@@ -41,7 +43,7 @@ impl FromRequestParts<AppState> for CurrentSessionKey {
     }
 }
 
-/// GeoIP data of the last IP (Castellan has no GeoIP database yet: always null).
+/// GeoIP data of the last IP (null without a GeoIP database or data for the IP).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct GeoIp {
     /// Continent code.
@@ -56,7 +58,7 @@ pub struct GeoIp {
     pub city: String,
 }
 
-/// ASN data of the last IP (Castellan has no ASN database yet: always null).
+/// ASN data of the last IP (null without an ASN database or data for the IP).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Asn {
     /// AS number.
@@ -79,10 +81,10 @@ pub struct AuthenticatedSessionJson {
     /// Parsed last user agent.
     #[schema(inline)]
     pub user_agent: UserAgent,
-    /// GeoIP data (null: no GeoIP database).
+    /// GeoIP data of `last_ip` (null: no GeoIP database or no data).
     #[schema(inline, required = true)]
     pub geo_ip: Option<GeoIp>,
-    /// ASN data (null: no ASN database).
+    /// ASN data of `last_ip` (null: no ASN database or no data).
     #[schema(inline, required = true)]
     pub asn: Option<Asn>,
     /// Owner id.
@@ -98,14 +100,51 @@ pub struct AuthenticatedSessionJson {
     pub expires: Option<DateTime<Utc>>,
 }
 
+impl GeoIp {
+    /// From a City dict; missing parts become empty / zero, as authentik's serializer shows them.
+    fn from_dict(d: &Value) -> Self {
+        let text = |k: &str| {
+            d.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let number = |k: &str| d.get(k).and_then(Value::as_f64).unwrap_or_default();
+        Self {
+            continent: text("continent"),
+            country: text("country"),
+            lat: number("lat"),
+            long: number("long"),
+            city: text("city"),
+        }
+    }
+}
+
+impl Asn {
+    /// From an ASN dict; `None` without an AS number.
+    fn from_dict(d: &Value) -> Option<Self> {
+        let text = |k: &str| d.get(k).and_then(Value::as_str).map(str::to_owned);
+        Some(Self {
+            asn: d.get("asn").and_then(Value::as_i64)?,
+            as_org: text("as_org"),
+            network: text("network"),
+        })
+    }
+}
+
 /// The API shape of a session record; `current` compares with the request's session key.
-pub fn to_json(s: AuthenticatedSession, current_key: Option<&str>) -> AuthenticatedSessionJson {
+/// GeoIP and ASN data are looked up for `last_ip` when read, as authentik's serializer does.
+pub fn to_json(
+    s: AuthenticatedSession,
+    current_key: Option<&str>,
+    geoip: &GeoIpDatabases,
+) -> AuthenticatedSessionJson {
     AuthenticatedSessionJson {
         uuid: s.uuid,
         current: current_key == Some(s.session_key.as_str()),
         user_agent: user_agent::parse(&s.last_user_agent),
-        geo_ip: None,
-        asn: None,
+        geo_ip: geoip.city_dict(&s.last_ip).as_ref().map(GeoIp::from_dict),
+        asn: geoip.asn_dict(&s.last_ip).as_ref().and_then(Asn::from_dict),
         user: s.user,
         last_ip: s.last_ip,
         last_user_agent: s.last_user_agent,
@@ -139,7 +178,7 @@ pub async fn list(
     let (rows, count) = sessions::list_authenticated_filtered(&mut conn, &f, page).await?;
     let out = rows
         .into_iter()
-        .map(|s| to_json(s, current.as_deref()))
+        .map(|s| to_json(s, current.as_deref(), &state.geoip))
         .collect();
     Ok(Json(Paginated::new(out, count, page)?))
 }
@@ -166,7 +205,7 @@ pub async fn retrieve(
 ) -> ApiResult<Json<AuthenticatedSessionJson>> {
     let mut conn = state.store.conn().await?;
     let s = load(&mut conn, &principal, &id).await?;
-    Ok(Json(to_json(s, current.as_deref())))
+    Ok(Json(to_json(s, current.as_deref(), &state.geoip)))
 }
 
 /// `DELETE /core/authenticated_sessions/{uuid}/`: deletes the session itself, which removes

@@ -78,6 +78,14 @@ fn defaults_match_the_specification() {
     assert!(s.disable_startup_analytics);
     assert_eq!(s.blueprints_dir, None);
     assert_eq!(s.cert_discovery_dir, PathBuf::from("./certs"));
+    assert_eq!(
+        s.geoip_database,
+        Some(PathBuf::from("/geoip/GeoLite2-City.mmdb"))
+    );
+    assert_eq!(
+        s.asn_database,
+        Some(PathBuf::from("/geoip/GeoLite2-ASN.mmdb"))
+    );
     assert!(tree.warnings.is_empty(), "{:?}", tree.warnings);
     assert_eq!(Settings::embedded_defaults().unwrap(), s);
 }

@@ -77,6 +77,11 @@ fn env_nesting_and_conversion() {
                 "10.0.0.0/8, ::1/128",
             ),
             ("CASTELLAN_COOKIE_DOMAIN", "example.com"),
+            (
+                "CASTELLAN_EVENTS__CONTEXT_PROCESSORS__GEOIP",
+                "/srv/City.mmdb",
+            ),
+            ("CASTELLAN_EVENTS__CONTEXT_PROCESSORS__ASN", ""),
         ],
         &[],
     );
@@ -89,6 +94,11 @@ fn env_nesting_and_conversion() {
     assert_eq!(s.web.max_body_bytes, 1024);
     assert_eq!(s.listen.trusted_proxy_cidrs.len(), 2);
     assert_eq!(s.cookie_domain.as_deref(), Some("example.com"));
+    assert_eq!(
+        s.geoip_database.as_deref(),
+        Some(std::path::Path::new("/srv/City.mmdb"))
+    );
+    assert_eq!(s.asn_database, None, "empty disables the ASN lookup");
     assert_eq!(
         tree.get("postgresql.port"),
         Some(&serde_json::json!("6543"))
@@ -163,5 +173,5 @@ fn check_output_names_sources() {
         "{out}"
     );
     assert!(out.contains("cookie_domain = \"\" (default)\n"), "{out}");
-    assert_eq!(out.lines().count(), 53);
+    assert_eq!(out.lines().count(), 55);
 }
