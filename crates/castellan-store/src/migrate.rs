@@ -33,6 +33,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "blueprints",
         sql: include_str!("../migrations/0003_blueprints.sql"),
     },
+    Migration {
+        version: 4,
+        name: "config_version",
+        sql: include_str!("../migrations/0004_config_version.sql"),
+    },
 ];
 
 /// Key of the PostgreSQL advisory lock held while migrating ("castellan" in ASCII, truncated).
@@ -43,9 +48,13 @@ pub fn latest_version() -> i64 {
     MIGRATIONS.last().map(|m| m.version).unwrap_or(0)
 }
 
-/// Adapts the portable SQL: auto-increment keys, and BOOLEAN as INTEGER on SQLite (sqlx's `Any`
-/// driver cannot map SQLite's BOOLEAN declared type).
+/// Adapts the portable SQL: auto-increment keys, BOOLEAN as INTEGER on SQLite (sqlx's `Any`
+/// driver cannot map SQLite's BOOLEAN declared type), and the configuration-version triggers.
 fn render(sql: &str, backend: Backend) -> String {
+    let sql = sql.replace(
+        "{{CONFIG_TRIGGERS}}",
+        &crate::config_version::triggers(backend),
+    );
     match backend {
         Backend::Sqlite => sql
             .replace("{{ID}}", "INTEGER PRIMARY KEY AUTOINCREMENT")

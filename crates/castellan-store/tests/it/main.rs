@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod blueprints;
+mod config_version;
 mod flows;
 mod list;
 mod migrations;

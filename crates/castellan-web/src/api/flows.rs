@@ -1,5 +1,6 @@
 //! `/api/v3/flows/instances/` (lookup `slug`, spec §3.1): CRUD, `diagram/`, and the plan cache
-//! endpoints (Castellan keeps no plan cache: `cache_info` counts 0, `cache_clear` does nothing).
+//! endpoints (`cache_info` counts the flows in the executor's configuration cache, `cache_clear`
+//! empties it).
 //! `export/` and `import/` are in `flows_transfer`; `execute/` and the background uploads arrive
 //! with their features.
 use axum::Json;
@@ -282,13 +283,14 @@ pub async fn diagram(
     ))
 }
 
-/// `GET /flows/instances/cache_info/`.
-pub async fn cache_info(_admin: Admin) -> Json<Value> {
-    Json(json!({"count": 0}))
+/// `GET /flows/instances/cache_info/`: flows held in the executor's configuration cache.
+pub async fn cache_info(State(state): State<AppState>, _admin: Admin) -> Json<Value> {
+    Json(json!({"count": state.flows.config.cached_flows()}))
 }
 
-/// `POST /flows/instances/cache_clear/`.
-pub async fn cache_clear(_admin: Admin) -> StatusCode {
+/// `POST /flows/instances/cache_clear/`: empties the executor's configuration cache.
+pub async fn cache_clear(State(state): State<AppState>, _admin: Admin) -> StatusCode {
+    state.flows.config.clear();
     StatusCode::NO_CONTENT
 }
 

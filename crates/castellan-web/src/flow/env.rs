@@ -12,8 +12,7 @@ use castellan_flows::{
     AuthOutcome, EnvError, FlowEnv, FlowRequest, LoginOptions, PolicyVerdict, SessionState,
 };
 use castellan_store::{
-    Conn, StoreError, flow_bindings, flows, flowtokens, identify, reputation, sessions, stages,
-    users,
+    Conn, StoreError, flowtokens, identify, reputation, sessions, stages, users,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
@@ -39,9 +38,45 @@ pub struct StoreFlowEnv {
     pub conn: Conn,
     /// Request facts for events.
     pub ctx: RequestContext,
+    /// The configuration version this request read (once, on first use of the cache).
+    pub config_at: Option<i64>,
 }
 
 impl StoreFlowEnv {
+    /// The environment of one request.
+    pub fn new(state: AppState, conn: Conn, ctx: RequestContext) -> Self {
+        Self {
+            state,
+            conn,
+            ctx,
+            config_at: None,
+        }
+    }
+
+    /// The configuration version for the cache, read from the database on first use.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn config_at(&mut self) -> Result<i64, StoreError> {
+        if let Some(at) = self.config_at {
+            return Ok(at);
+        }
+        let at = self.state.flows.config.sync(&mut self.conn).await?;
+        self.config_at = Some(at);
+        Ok(at)
+    }
+    /// GeoIP and ASN data of the client IP for reputation rows, stored when written (authentik
+    /// keeps them in the row, so the scores list shows where an IP was when it scored); `{}`
+    /// when unknown.
+    fn ip_data(&self) -> (Value, Value) {
+        let ip = &self.ctx.client_ip;
+        let or_empty = |v: Option<Value>| v.unwrap_or_else(|| json!({}));
+        (
+            or_empty(self.state.geoip.city_dict(ip)),
+            or_empty(self.state.geoip.asn_dict(ip)),
+        )
+    }
+
     async fn write_login(
         &mut self,
         session: &mut SessionState,
@@ -99,7 +134,13 @@ impl StoreFlowEnv {
         )
         .await?;
         if let Some(u) = &account {
-            reputation::update_score(&mut tx, &u.username, &self.ctx.client_ip, 1, now).await?;
+            let (geo, asn) = self.ip_data();
+            let ip_data = reputation::IpData {
+                geo: &geo,
+                asn: &asn,
+            };
+            reputation::update_score(&mut tx, &u.username, &self.ctx.client_ip, ip_data, 1, now)
+                .await?;
         }
         tx.commit().await?;
         session.key = Some(key);
@@ -117,20 +158,27 @@ impl FlowEnv for StoreFlowEnv {
     }
 
     async fn flow_by_slug(&mut self, slug: &str) -> Result<Option<Flow>, EnvError> {
-        flows::get_by_slug(&mut self.conn, slug).await.map_err(err)
+        let at = self.config_at().await.map_err(err)?;
+        let cache = &self.state.flows.config;
+        let flow = cache.flow_by_slug(&mut self.conn, at, slug).await;
+        flow.map(|f| f.map(|f| (*f).clone())).map_err(err)
     }
 
     async fn flow_by_pk(&mut self, pk: Uuid) -> Result<Option<Flow>, EnvError> {
-        flows::get(&mut self.conn, pk).await.map_err(err)
+        let at = self.config_at().await.map_err(err)?;
+        let cache = &self.state.flows.config;
+        let flow = cache.flow_by_pk(&mut self.conn, at, pk).await;
+        flow.map(|f| f.map(|f| (*f).clone())).map_err(err)
     }
 
     async fn flow_bindings(
         &mut self,
         flow: Uuid,
     ) -> Result<Vec<(FlowStageBinding, Stage)>, EnvError> {
-        flow_bindings::for_flow(&mut self.conn, flow)
-            .await
-            .map_err(err)
+        let at = self.config_at().await.map_err(err)?;
+        let cache = &self.state.flows.config;
+        let bindings = cache.flow_bindings(&mut self.conn, at, flow).await;
+        bindings.map(|b| (*b).clone()).map_err(err)
     }
 
     async fn stage(&mut self, pk: Uuid) -> Result<Option<Stage>, EnvError> {
@@ -271,7 +319,13 @@ impl FlowEnv for StoreFlowEnv {
         _request: &FlowRequest,
     ) -> Result<(), EnvError> {
         let now = self.state.store.now();
-        reputation::update_score(&mut self.conn, identifier, &self.ctx.client_ip, delta, now)
+        let (geo, asn) = self.ip_data();
+        let ip_data = reputation::IpData {
+            geo: &geo,
+            asn: &asn,
+        };
+        let ip = &self.ctx.client_ip;
+        reputation::update_score(&mut self.conn, identifier, ip, ip_data, delta, now)
             .await
             .map_err(err)
     }

@@ -7,7 +7,6 @@ use axum::response::{IntoResponse, Response};
 use castellan_core::brand::match_brand;
 use castellan_crypto::token::constant_time_eq;
 use castellan_flows::{FlowRequest, Method, Outcome, execute};
-use castellan_store::{brands, flows};
 use http::request::Parts;
 use serde_json::Value;
 
@@ -47,30 +46,24 @@ fn wrapped_query(parts: &Parts) -> String {
         .unwrap_or_default()
 }
 
-async fn brand_facts(
-    state: &AppState,
-    conn: &mut castellan_store::AnyConnection,
-    host: &str,
-    req: &mut FlowRequest,
-) -> ApiResult<()> {
-    let all = brands::all(conn).await?;
-    let brand = match_brand(&all, host);
+/// The request brand's name and flows (from the configuration cache).
+async fn brand_facts(env: &mut StoreFlowEnv, req: &mut FlowRequest) -> ApiResult<()> {
+    let at = env.config_at().await?;
+    let cache = env.state.flows.config.clone();
+    let all = cache.brands(&mut env.conn, at).await?;
+    let brand = match_brand(&all, &env.ctx.host);
     req.brand_name = brand.branding_title.clone();
-    let ids: Vec<_> = [brand.flow_invalidation, brand.flow_recovery]
-        .into_iter()
-        .flatten()
-        .collect();
-    let found = flows::get_many(conn, &ids).await?;
-    let slug = |id: Option<uuid::Uuid>| {
-        id.and_then(|id| {
-            found
-                .iter()
-                .find(|f| f.flow_uuid == id)
-                .map(|f| f.slug.clone())
-        })
+    let mut slug = async |id: Option<uuid::Uuid>| -> ApiResult<Option<String>> {
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        let flow = cache.flow_by_pk(&mut env.conn, at, id).await?;
+        Ok(flow.map(|f| f.slug.clone()))
     };
-    req.brand_invalidation_flow = slug(brand.flow_invalidation);
-    req.brand_recovery_flow = slug(brand.flow_recovery);
+    req.brand_invalidation_flow = slug(brand.flow_invalidation).await?;
+    req.brand_recovery_flow = slug(brand.flow_recovery).await?;
+    let state = &env.state;
+    let host = &env.ctx.host;
     let scheme = if state.settings.debug {
         "http"
     } else {
@@ -111,18 +104,20 @@ async fn run(
     if matches!(method, Method::Post(_)) && request.user.is_some() {
         check_csrf(&parts)?;
     }
-    brand_facts(&state, &mut conn, &ctx.host, &mut request).await?;
+    // The session row is written only when this request changed it.
+    let loaded = (sess.data.clone(), sess.user, sess.expires);
     let registry = state.flows.stages.clone();
-    let mut env = StoreFlowEnv {
-        state: state.clone(),
-        conn,
-        ctx,
-    };
+    let mut env = StoreFlowEnv::new(state.clone(), conn, ctx);
+    brand_facts(&mut env, &mut request).await?;
     let outcome = execute(&registry, &mut env, &mut sess, &request, &slug, method).await?;
     let mut conn = env.conn;
     let now = state.store.now();
     let mut headers = HeaderMap::new();
+    let unchanged = sess.key.is_some()
+        && !sess.rotated
+        && (&sess.data, sess.user, sess.expires) == (&loaded.0, loaded.1, loaded.2);
     if outcome != Outcome::NotFound
+        && !unchanged
         && let Some(c) = session::save(&state, &mut conn, &mut sess, now).await?
         && let Ok(v) = HeaderValue::from_str(&c)
     {

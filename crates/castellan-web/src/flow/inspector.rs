@@ -67,11 +67,7 @@ pub async fn inspect(
         )
             .into_response());
     };
-    let mut env = StoreFlowEnv {
-        state: state.clone(),
-        conn,
-        ctx,
-    };
+    let mut env = StoreFlowEnv::new(state.clone(), conn, ctx);
     let mut context = Value::Object(plan.context.clone());
     cleanse(&mut context);
     let current = json!({
@@ -119,11 +115,7 @@ pub async fn execute(
     };
     let mut context = serde_json::Map::new();
     context.insert("pending_user".into(), user.unwrap_or(Value::Null));
-    let mut env = StoreFlowEnv {
-        state: state.clone(),
-        conn,
-        ctx,
-    };
+    let mut env = StoreFlowEnv::new(state.clone(), conn, ctx);
     let plan = planner::plan(&flow, &mut env, &request, context).await?;
     let Ok(plan) = plan else {
         return Ok((

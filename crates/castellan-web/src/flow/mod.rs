@@ -1,6 +1,7 @@
 //! The flow executor over HTTP (spec §3.5–3.8): sessions, the store-backed flow environment,
 //! policy evaluation glue, and the executor, cancel and default-flow endpoints.
 
+pub mod config_cache;
 pub mod default_flow;
 pub mod env;
 pub mod env_users;

@@ -11,7 +11,7 @@ use castellan_policy::engine;
 use castellan_policy::host::PolicyHost;
 use castellan_policy::request::{GroupFacts, HttpFacts, PolicyRequest, UserFacts};
 use castellan_policy::result::PolicyResult;
-use castellan_store::{policy_bindings, reputation, users};
+use castellan_store::{reputation, users};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -80,7 +80,12 @@ pub async fn evaluate(
     context: &Map<String, Value>,
     request: &FlowRequest,
 ) -> Result<PolicyVerdict, EnvError> {
-    let bindings = policy_bindings::bindings_for_target(&mut env.conn, target)
+    let at = env.config_at().await.map_err(|e| EnvError(e.to_string()))?;
+    let bindings = env
+        .state
+        .flows
+        .config
+        .policy_bindings(&mut env.conn, at, target)
         .await
         .map_err(|e| EnvError(e.to_string()))?;
     if !bindings.iter().any(|(b, _)| b.enabled) {
@@ -165,12 +170,12 @@ impl PolicyHost for FlowPolicyHost<'_> {
             .map_err(|e| e.to_string())
     }
 
-    fn geoip(&self, _ip: &str) -> Option<Value> {
-        None
+    fn geoip(&self, ip: &str) -> Option<Value> {
+        self.env.state.geoip.city_dict(ip)
     }
 
-    fn asn(&self, _ip: &str) -> Option<Value> {
-        None
+    fn asn(&self, ip: &str) -> Option<Value> {
+        self.env.state.geoip.asn_dict(ip)
     }
 
     async fn sleep(&mut self, duration: Duration) {

@@ -70,11 +70,7 @@ pub async fn test(
         context,
         debug: true,
     };
-    let mut env = StoreFlowEnv {
-        state: state.clone(),
-        conn,
-        ctx,
-    };
+    let mut env = StoreFlowEnv::new(state.clone(), conn, ctx);
     let mut host = FlowPolicyHost { env: &mut env };
     let result = test_policy(&policy, &request, &mut host).await;
     let now = state.store.now().to_rfc3339();

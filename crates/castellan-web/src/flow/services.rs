@@ -73,6 +73,8 @@ pub struct FlowServices {
     pub outbound: Outbound,
     /// Compiled expressions (compile once, keyed by source).
     pub expressions: std::sync::Arc<castellan_policy::expr::ExprCache>,
+    /// Brands, flows, bindings and policies as of the database's configuration version.
+    pub config: std::sync::Arc<super::config_cache::ConfigCache>,
 }
 
 impl FlowServices {
@@ -82,6 +84,7 @@ impl FlowServices {
             stages: castellan_stages::registry(),
             outbound: Outbound::new(),
             expressions: std::sync::Arc::new(castellan_policy::expr::ExprCache::new(1024)),
+            config: std::sync::Arc::new(super::config_cache::ConfigCache::new()),
         }
     }
 }
