@@ -87,6 +87,10 @@ impl Store {
                     conn.execute("PRAGMA foreign_keys = ON").await?;
                     conn.execute("PRAGMA busy_timeout = 5000").await?;
                     conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    // Pages are read through a memory map instead of a read() per page: the
+                    // connections' page caches are invalidated by every write of another
+                    // connection, so reads are frequent.
+                    conn.execute("PRAGMA mmap_size = 268435456").await?;
                     Ok(())
                 })
             });

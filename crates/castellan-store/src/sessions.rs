@@ -1,12 +1,14 @@
 //! Server-side sessions and authenticated-session records.
 use castellan_core::session::{AuthenticatedSession, Session};
 use chrono::{DateTime, Utc};
-use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use crate::StoreError;
-use crate::codec::{boolean, int, json, opt_int, opt_time, opt_ts, text, time, to_json, ts, uuid};
+use crate::codec::{
+    boolean, int, json, opt_int, opt_text, opt_time, opt_ts, text, time, to_json, ts, uuid,
+};
 use crate::list::{ListQuery, Page, Param};
 
 /// Creates or replaces a session.
@@ -49,6 +51,38 @@ pub async fn get(
         })
     })
     .transpose()
+}
+
+/// [`get`] and the configuration version (`config_version::current`) in one statement: the
+/// first read of every flow-executor request.
+///
+/// # Errors
+/// Database failures.
+pub async fn get_with_config_version(
+    conn: &mut AnyConnection,
+    key: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(Option<Session>, i64), StoreError> {
+    let row = sqlx::query(
+        "SELECT v.version AS config_version, s.session_key, s.user_id, s.data, s.expires \
+         FROM castellan_config_version v LEFT JOIN core_session s \
+         ON s.session_key = $1 AND s.expires > $2 WHERE v.id = 1",
+    )
+    .bind(key.unwrap_or_default().to_string())
+    .bind(ts(now))
+    .fetch_one(&mut *conn)
+    .await?;
+    let version = row.try_get::<i64, _>("config_version")?;
+    let session = match opt_text(&row, "session_key")? {
+        Some(session_key) if key.is_some() => Some(Session {
+            session_key,
+            user: opt_int(&row, "user_id")?,
+            data: json(&row, "data")?,
+            expires: time(&row, "expires")?,
+        }),
+        _ => None,
+    };
+    Ok((session, version))
 }
 
 /// Deletes a session (and, by cascade, its authenticated-session record).

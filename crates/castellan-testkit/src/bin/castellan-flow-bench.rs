@@ -12,6 +12,10 @@ use castellan_testkit::flow_client::FlowClient;
 use castellan_testkit::{DbKind, TestApp};
 use serde_json::json;
 
+/// The allocator of the `castellan` binary, so the figures are the server's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const PASSWORD: &str = "Bench-pw-1";
 /// Logins in flight at once (one thread: they overlap only on database waits).
 const CONCURRENCY: usize = 4;

@@ -53,6 +53,11 @@ impl ConfigCache {
     /// Database failures.
     pub async fn sync(&self, conn: &mut AnyConnection) -> Result<i64, StoreError> {
         let version = config_version::current(conn).await?;
+        Ok(self.sync_to(version))
+    }
+
+    /// [`ConfigCache::sync`] with a version the caller has just read.
+    pub fn sync_to(&self, version: i64) -> i64 {
         let mut entries = self.lock();
         if entries.version.is_none_or(|v| v < version) {
             *entries = Entries {
@@ -60,7 +65,7 @@ impl ConfigCache {
                 ..Entries::default()
             };
         }
-        Ok(version)
+        version
     }
 
     /// Runs `keep` on the entries if the cache is still at version `at`.

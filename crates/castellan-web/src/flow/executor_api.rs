@@ -84,7 +84,8 @@ async fn run(
         .unwrap_or_else(|e| match e {});
     let mut conn = state.store.conn().await?;
     let raw = cookie(&parts, SESSION_COOKIE);
-    let mut sess = session::load(&state, &mut conn, raw.as_deref()).await?;
+    let (mut sess, config_at) =
+        session::load_with_config_version(&state, &mut conn, raw.as_deref()).await?;
     let mut request = FlowRequest {
         query: wrapped_query(&parts),
         client_ip: ctx.client_ip.clone(),
@@ -108,6 +109,7 @@ async fn run(
     let loaded = (sess.data.clone(), sess.user, sess.expires);
     let registry = state.flows.stages.clone();
     let mut env = StoreFlowEnv::new(state.clone(), conn, ctx);
+    env.config_at = Some(state.flows.config.sync_to(config_at));
     brand_facts(&mut env, &mut request).await?;
     let outcome = execute(&registry, &mut env, &mut sess, &request, &slug, method).await?;
     let mut conn = env.conn;

@@ -19,6 +19,32 @@ pub fn new_key() -> String {
     castellan_crypto::token::random_hex(16)
 }
 
+fn state_of(s: Session) -> SessionState {
+    SessionState {
+        key: Some(s.session_key),
+        user: s.user,
+        data: match s.data {
+            serde_json::Value::Object(m) => m,
+            _ => Default::default(),
+        },
+        expires: Some(s.expires),
+        rotated: false,
+    }
+}
+
+/// Loads the session named by the cookie (or an empty one) and, in the same statement, the
+/// configuration version for the executor's cache.
+pub async fn load_with_config_version(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    raw_cookie: Option<&str>,
+) -> Result<(SessionState, i64), StoreError> {
+    let key = raw_cookie.and_then(|raw| session_key_from_cookie(state, raw));
+    let (row, version) =
+        sessions::get_with_config_version(conn, key.as_deref(), state.store.now()).await?;
+    Ok((row.map(state_of).unwrap_or_default(), version))
+}
+
 /// Loads the session named by the cookie, or an empty one.
 pub async fn load(
     state: &AppState,
@@ -31,16 +57,7 @@ pub async fn load(
     let Some(s) = sessions::get(conn, &key, state.store.now()).await? else {
         return Ok(SessionState::default());
     };
-    Ok(SessionState {
-        key: Some(s.session_key),
-        user: s.user,
-        data: match s.data {
-            serde_json::Value::Object(m) => m,
-            _ => Default::default(),
-        },
-        expires: Some(s.expires),
-        rotated: false,
-    })
+    Ok(state_of(s))
 }
 
 /// Saves the session, creating a key if it has none; returns the `Set-Cookie` value when the
