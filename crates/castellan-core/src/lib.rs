@@ -11,6 +11,7 @@ pub mod error;
 pub mod event;
 pub mod flow;
 pub mod group;
+pub mod invitation;
 pub mod model_spec;
 pub mod policy;
 pub mod provider;

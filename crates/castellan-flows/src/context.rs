@@ -27,6 +27,20 @@ pub const CAPTCHA: &str = "captcha";
 pub const DENY_MESSAGE: &str = "deny_message";
 /// Flow title override.
 pub const TITLE: &str = "title";
+/// The consent stage's header text ("You're about to sign into …").
+pub const CONSENT_HEADER: &str = "consent_header";
+/// Permissions the consent stage asks for: a list of `{"id": …, "name": …}`.
+pub const CONSENT_PERMISSIONS: &str = "consent_permissions";
+/// Permissions requested beyond a stored consent (same shape).
+pub const CONSENT_ADDITIONAL_PERMISSIONS: &str = "consent_additional_permissions";
+
+/// The pk of the plan's application: its `pk` when the context holds the application object
+/// (as providers put it there), or the value itself when it is a UUID string.
+pub fn application_pk(context: &Map<String, Value>) -> Option<uuid::Uuid> {
+    let app = context.get(APPLICATION)?;
+    let pk = app.get("pk").unwrap_or(app).as_str()?;
+    uuid::Uuid::parse_str(pk).ok()
+}
 
 /// The pending user's pk, when it is a saved user.
 pub fn pending_user_pk(context: &Map<String, Value>) -> Option<i64> {
@@ -56,4 +70,28 @@ pub fn unsaved_user(identifier: &str) -> Value {
     json!({"$type": "user", "pk": null, "username": identifier, "email": identifier,
            "name": "", "is_active": true, "is_superuser": false, "attributes": {},
            "groups": [], "has_usable_password": false, "path": "users", "type": "internal"})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn application_pk_reads_the_object_or_a_uuid_string() {
+        let pk = "5a1c2b7e-3f4d-4c6b-9a8e-1d2c3b4a5f60";
+        let mut context = Map::new();
+        assert_eq!(application_pk(&context), None);
+        context.insert(APPLICATION.into(), json!({"pk": pk, "name": "Wiki"}));
+        assert_eq!(
+            application_pk(&context).map(|u| u.to_string()),
+            Some(pk.into())
+        );
+        context.insert(APPLICATION.into(), json!(pk));
+        assert_eq!(
+            application_pk(&context).map(|u| u.to_string()),
+            Some(pk.into())
+        );
+        context.insert(APPLICATION.into(), json!({"pk": "not-a-uuid"}));
+        assert_eq!(application_pk(&context), None);
+    }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use castellan_core::application::PolicyEngineMode;
 use castellan_core::flow::{Flow, FlowStageBinding};
+use castellan_core::invitation::Invitation;
 use castellan_core::stage::Stage;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -258,4 +259,23 @@ pub trait FlowEnv: Send {
     /// `password_set` when an existing user's password changed); returns the saved user as
     /// tagged JSON. Any failure (taken username, invalid value, database) is an error text.
     async fn write_user(&mut self, write: UserWrite) -> Result<Value, String>;
+    /// An invitation by its token (`invite_uuid`), expired or not (invitation stage, §4.8).
+    async fn invitation(&mut self, pk: Uuid) -> Result<Option<Invitation>, EnvError>;
+    /// Deletes an invitation; `true` only for the one call that deleted it (concurrent flows
+    /// using a single-use invitation race here, and exactly one wins).
+    async fn take_invitation(&mut self, pk: Uuid) -> Result<bool, EnvError>;
+    /// The permissions (space-separated ids) of `user`'s non-expired consent to
+    /// `application`; `None` when there is none (consent stage, spec §4.4).
+    async fn consent(&mut self, user: i64, application: Uuid) -> Result<Option<String>, EnvError>;
+    /// Records `user`'s consent to `application` with these permissions, replacing an older
+    /// record; `expires: None` never expires.
+    async fn save_consent(
+        &mut self,
+        user: i64,
+        application: Uuid,
+        permissions: &str,
+        expires: Option<DateTime<Utc>>,
+    ) -> Result<(), EnvError>;
+    /// Deletes a user with everything that belongs to it (user delete stage, spec §4.13).
+    async fn delete_user(&mut self, user: i64) -> Result<(), EnvError>;
 }

@@ -348,6 +348,16 @@ impl Run<'_> {
             .and_then(Value::as_str)
         {
             Some(typed) => typed.to_string(),
+            // Without a pending user the challenge shows the logged-in user, as authentik's
+            // `get_pending_user` does (an authorization flow's consent prompt).
+            None if plan.context.get(PENDING_USER).is_none_or(Value::is_null) => self
+                .request
+                .user
+                .as_ref()
+                .and_then(|u| u.get("username"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
             None => context::pending_username(&plan.context),
         };
         let user = UserInfo {

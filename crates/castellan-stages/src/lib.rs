@@ -3,12 +3,15 @@
 
 pub mod authenticator_validate;
 pub mod captcha;
+pub mod consent;
 pub mod identification;
+pub mod invitation;
 pub mod password;
 pub mod prompt;
 pub mod response;
 pub mod simple;
 pub mod specs;
+pub mod user_delete;
 pub mod user_login;
 pub mod user_write;
 
@@ -45,6 +48,17 @@ pub fn registry() -> StageRegistry {
         Arc::new(prompt::PromptStage),
     );
     r.register(user_write::KIND, "", Arc::new(user_write::UserWriteStage));
+    r.register(invitation::KIND, "", Arc::new(invitation::InvitationStage));
+    r.register(
+        consent::KIND,
+        consent::COMPONENT,
+        Arc::new(consent::ConsentStage),
+    );
+    r.register(
+        user_delete::KIND,
+        "",
+        Arc::new(user_delete::UserDeleteStage),
+    );
     r.register(simple::USER_LOGOUT, "", Arc::new(simple::UserLogoutStage));
     r.register(simple::DENY, "", Arc::new(simple::DenyStage));
     r.register(

@@ -5,7 +5,7 @@ use sqlx::any::AnyRow;
 use uuid::Uuid;
 
 use crate::StoreError;
-use crate::codec::{boolean, int, opt_time, opt_ts, text, uuid};
+use crate::codec::{boolean, int, opt_time, opt_ts, text, ts, uuid};
 use crate::list::{ListQuery, Page, Param};
 
 const COLUMNS: &str = "id, user_id, application, permissions, expires, expiring";
@@ -34,6 +34,58 @@ pub async fn create(conn: &mut AnyConnection, c: &UserConsent) -> Result<i64, St
     .fetch_one(&mut *conn)
     .await?;
     int(&row, "id")
+}
+
+/// The newest consent of `user` to `application` that has not expired at `now` (a record
+/// with `expiring` false never expires), as authentik's `UserConsent.filter_not_expired`.
+pub async fn find_valid(
+    conn: &mut AnyConnection,
+    user: i64,
+    application: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<UserConsent>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM consent_userconsent WHERE user_id = $1 AND application = $2 \
+         AND (NOT expiring OR expires IS NULL OR expires > $3) ORDER BY id DESC LIMIT 1"
+    );
+    sqlx::query(&sql)
+        .bind(user)
+        .bind(application.to_string())
+        .bind(ts(now))
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// Records `c` as the consent of its user to its application: the user's existing records for
+/// that application (expired or not) are replaced, so there is one per pair. Returns the id.
+pub async fn save_for(conn: &mut AnyConnection, c: &UserConsent) -> Result<i64, StoreError> {
+    let existing = sqlx::query(
+        "SELECT id FROM consent_userconsent WHERE user_id = $1 AND application = $2 ORDER BY id DESC",
+    )
+    .bind(c.user)
+    .bind(c.application.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let Some(first) = existing.first() else {
+        return create(conn, c).await;
+    };
+    let id = int(first, "id")?;
+    sqlx::query(
+        "UPDATE consent_userconsent SET permissions = $1, expires = $2, expiring = $3 WHERE id = $4",
+    )
+    .bind(c.permissions.clone())
+    .bind(opt_ts(c.expires))
+    .bind(c.expiring)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    for row in &existing[1..] {
+        delete(conn, int(row, "id")?).await?;
+    }
+    Ok(id)
 }
 
 /// Loads a consent record.

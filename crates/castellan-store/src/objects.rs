@@ -65,6 +65,17 @@ pub async fn delete(conn: &mut AnyConnection, pk: Uuid) -> Result<bool, StoreErr
     Ok(done.rows_affected() > 0)
 }
 
+/// Deletes an object of `model` that nothing references (an invitation being used): `true` only
+/// when this call removed the row, so of concurrent callers exactly one gets `true`.
+pub async fn take(conn: &mut AnyConnection, model: &str, pk: Uuid) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM castellan_object WHERE model = $1 AND pk = $2")
+        .bind(model.to_string())
+        .bind(pk.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Loads an object of `model` by key.
 pub async fn get(
     conn: &mut AnyConnection,

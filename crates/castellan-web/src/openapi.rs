@@ -418,6 +418,7 @@ pub fn request_bodies() -> impl Iterator<Item = &'static RequestBody> {
         crate::api::policy_bindings::REQUEST_BODIES,
         crate::api::blueprints::REQUEST_BODIES,
         crate::api::flows_executor_schema::REQUEST_BODIES,
+        crate::api::stages_invitations::REQUEST_BODIES,
         crate::api::model_api::GENERATED.1.as_slice(),
     ]
     .into_iter()
@@ -461,6 +462,7 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
         crate::api::flows::OPERATIONS,
         crate::api::flow_bindings::OPERATIONS,
         crate::api::stages::OPERATIONS,
+        crate::api::stages_invitations::OPERATIONS,
         crate::api::policies::OPERATIONS,
         crate::api::policy_bindings::OPERATIONS,
         crate::api::flows_transfer::OPERATIONS,
@@ -539,6 +541,7 @@ pub fn document() -> Value {
         .chain(crate::api::policies_schema::schemas())
         .chain(crate::api::model_api::schemas())
         .chain(crate::api::flows_executor_schema::schemas())
+        .chain(crate::api::stages_invitations::schemas())
     {
         schemas.entry(name).or_insert(schema);
     }

@@ -3,7 +3,7 @@
 //! member for each component this release's stages send or read, and the objects they embed.
 //! Components of stages Castellan does not run yet stay out (listed in docs/compatibility.md).
 use castellan_core::flow::FlowLayout;
-use castellan_stages::{captcha, identification, password, prompt, simple, user_login};
+use castellan_stages::{captcha, consent, identification, password, prompt, simple, user_login};
 use serde_json::{Map, Value, json};
 
 /// `ak-stage-access-denied` (sent by the executor, castellan-flows).
@@ -101,6 +101,27 @@ fn challenges() -> Vec<(&'static str, &'static str, Value)> {
                     ("interactive", boolean()),
                 ],
                 &["site_key", "js_url", "interactive"],
+            ),
+        ),
+        (
+            consent::COMPONENT,
+            "ConsentChallenge",
+            challenge(
+                consent::COMPONENT,
+                true,
+                vec![
+                    ("header_text", string()),
+                    (
+                        "permissions",
+                        json!({"type": "array", "items": r("ConsentPermission")}),
+                    ),
+                    (
+                        "additional_permissions",
+                        json!({"type": "array", "items": r("ConsentPermission")}),
+                    ),
+                    ("token", string()),
+                ],
+                &["permissions", "additional_permissions", "token"],
             ),
         ),
         (
@@ -230,6 +251,11 @@ fn responses() -> Vec<(&'static str, &'static str, Value)> {
             response(captcha::COMPONENT, vec![("token", non_blank())], &["token"]),
         ),
         (
+            consent::COMPONENT,
+            "ConsentChallengeResponseRequest",
+            response(consent::COMPONENT, vec![("token", non_blank())], &["token"]),
+        ),
+        (
             simple::DUMMY_COMPONENT,
             "DummyChallengeResponseRequest",
             response(simple::DUMMY_COMPONENT, vec![], &[]),
@@ -274,7 +300,8 @@ fn responses() -> Vec<(&'static str, &'static str, Value)> {
     ]
 }
 
-/// The objects challenges embed: flow info, field errors, prompt fields, login sources.
+/// The objects challenges embed: flow info, consent permissions, field errors, prompt fields,
+/// login sources.
 fn embedded() -> Vec<(&'static str, Value)> {
     let layouts = json!({"type": "string", "enum": FlowLayout::NAMES});
     vec![
@@ -291,6 +318,10 @@ fn embedded() -> Vec<(&'static str, Value)> {
             ),
         ),
         ("ContextualFlowInfoLayoutEnum", layouts),
+        (
+            "ConsentPermission",
+            object(vec![("name", string()), ("id", string())], &["id", "name"]),
+        ),
         (
             "ErrorDetail",
             object(

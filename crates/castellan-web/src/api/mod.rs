@@ -30,6 +30,7 @@ pub mod requests;
 pub mod root;
 pub mod sessions;
 pub mod stages;
+pub mod stages_invitations;
 pub mod stages_prompts;
 pub mod stages_typed;
 pub mod tokens;

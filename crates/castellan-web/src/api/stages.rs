@@ -314,6 +314,7 @@ pub fn routes() -> axum::Router<AppState> {
         r = r.merge(super::stages_typed::routes(spec));
     }
     r.merge(super::stages_prompts::routes())
+        .merge(super::stages_invitations::routes())
 }
 
 /// Documented operations of `/stages/all/` (the typed ones are generated).

@@ -5,6 +5,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use castellan_core::application::PolicyEngineMode;
 use castellan_core::flow::{Flow, FlowStageBinding};
+use castellan_core::invitation::Invitation;
 use castellan_core::session::{AuthenticatedSession, Session};
 use castellan_core::stage::Stage;
 use castellan_flows::env::{FlowTokenData, UserWrite};
@@ -20,7 +21,9 @@ use uuid::Uuid;
 
 use crate::audit;
 use crate::context::RequestContext;
-use crate::flow::{env_users, policies, session as flow_session, user_json};
+use crate::flow::{
+    env_consent, env_invitations, env_users, policies, session as flow_session, user_json,
+};
 use crate::state::AppState;
 
 const INBUILT: &str = "authentik.core.auth.InbuiltBackend";
@@ -411,5 +414,31 @@ impl FlowEnv for StoreFlowEnv {
 
     async fn write_user(&mut self, write: UserWrite) -> Result<Value, String> {
         env_users::write_user(self, write).await
+    }
+
+    async fn invitation(&mut self, pk: Uuid) -> Result<Option<Invitation>, EnvError> {
+        env_invitations::get(self, pk).await
+    }
+
+    async fn take_invitation(&mut self, pk: Uuid) -> Result<bool, EnvError> {
+        env_invitations::take(self, pk).await
+    }
+
+    async fn consent(&mut self, user: i64, application: Uuid) -> Result<Option<String>, EnvError> {
+        env_consent::find(self, user, application).await
+    }
+
+    async fn save_consent(
+        &mut self,
+        user: i64,
+        application: Uuid,
+        permissions: &str,
+        expires: Option<DateTime<Utc>>,
+    ) -> Result<(), EnvError> {
+        env_consent::save(self, user, application, permissions, expires).await
+    }
+
+    async fn delete_user(&mut self, user: i64) -> Result<(), EnvError> {
+        env_consent::delete_user(self, user).await
     }
 }

@@ -4,6 +4,8 @@
 pub mod config_cache;
 pub mod default_flow;
 pub mod env;
+pub mod env_consent;
+pub mod env_invitations;
 pub mod env_users;
 pub mod executor_api;
 pub mod expression;

@@ -83,7 +83,7 @@ fn validate(value: &Value, schema: &Value, root: &Value, at: &str, out: &mut Vec
 }
 
 /// Fails unless `value` fits the documented component schema `name`.
-fn assert_fits(doc: &Value, value: &Value, name: &str, what: &str) {
+pub(crate) fn assert_fits(doc: &Value, value: &Value, name: &str, what: &str) {
     let mut out = Vec::new();
     let schema = json!({"$ref": format!("#/components/schemas/{name}")});
     validate(value, &schema, doc, "$", &mut out);
@@ -119,10 +119,10 @@ fn the_validator_sees_problems() {
         ]
     );
     let mut out = Vec::new();
-    let unknown = json!({"component": "ak-stage-consent"});
+    let unknown = json!({"component": "ak-stage-email"});
     let schema = json!({"$ref": "#/components/schemas/ChallengeTypes"});
     validate(&unknown, &schema, &doc, "$", &mut out);
-    assert_eq!(out, ["$: no member for component `ak-stage-consent`"]);
+    assert_eq!(out, ["$: no member for component `ak-stage-email`"]);
 }
 
 #[test]
