@@ -9,6 +9,7 @@ pub mod invitation;
 pub mod password;
 pub mod prompt;
 pub mod response;
+pub mod session_binding;
 pub mod simple;
 pub mod specs;
 pub mod user_delete;

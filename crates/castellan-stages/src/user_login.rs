@@ -1,6 +1,8 @@
 //! User login stage (spec §4.11): logs the pending user in, with session duration, optional
 //! remember-me and terminating other sessions. Inactive users are refused (⚠ 2024.10 logged
-//! them in "successfully" and then treated every request as anonymous).
+//! them in "successfully" and then treated every request as anonymous). The session records the
+//! login IP and the network/GeoIP binding modes (checked on later requests, see
+//! [`crate::session_binding`]).
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -13,6 +15,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::response::required_bool;
+use crate::session_binding::{SESSION_BINDING_GEO, SESSION_BINDING_NET, SESSION_LAST_IP};
 
 /// `meta_model_name`.
 pub const KIND: &str = "authentik_stages_user_login.userloginstage";
@@ -29,6 +32,10 @@ pub struct UserLoginSettings {
     pub remember_me_offset: String,
     /// Delete the user's other sessions.
     pub terminate_other_sessions: bool,
+    /// Network binding of the session (`no_binding`, `bind_asn`, …).
+    pub network_binding: String,
+    /// GeoIP binding of the session (`no_binding`, `bind_continent`, …).
+    pub geoip_binding: String,
 }
 
 impl Default for UserLoginSettings {
@@ -37,6 +44,8 @@ impl Default for UserLoginSettings {
             session_duration: "seconds=0".into(),
             remember_me_offset: "seconds=0".into(),
             terminate_other_sessions: false,
+            network_binding: "no_binding".into(),
+            geoip_binding: "no_binding".into(),
         }
     }
 }
@@ -77,6 +86,20 @@ async fn login(
             event_context.insert(key.into(), v.clone());
         }
     }
+    // The session remembers where it was logged in from and how it is bound to it.
+    let data = &mut cx.session.data;
+    data.insert(
+        SESSION_LAST_IP.into(),
+        Value::String(cx.request.client_ip.clone()),
+    );
+    data.insert(
+        SESSION_BINDING_NET.into(),
+        Value::String(s.network_binding.clone()),
+    );
+    data.insert(
+        SESSION_BINDING_GEO.into(),
+        Value::String(s.geoip_binding.clone()),
+    );
     let options = LoginOptions {
         duration: (total > 0).then(|| Duration::from_secs(total)),
         terminate_other_sessions: s.terminate_other_sessions,

@@ -14,8 +14,11 @@ use castellan_store::AnyConnection;
 use castellan_store::Conn as DbConn;
 use castellan_store::{groups, sessions, tokens, users};
 use http::request::Parts;
+use serde_json::Value;
 
+use crate::context::RequestContext;
 use crate::error::ApiError;
+use crate::session_binding::{self, Recheck};
 use crate::state::AppState;
 
 /// Session cookie name.
@@ -118,7 +121,7 @@ async fn by_session(
         return Ok(None);
     };
     let mut conn = state.store.conn().await?;
-    let Some(session) = sessions::get(&mut conn, &sid, state.store.now()).await? else {
+    let Some(mut session) = sessions::get(&mut conn, &sid, state.store.now()).await? else {
         return Ok(None);
     };
     let Some(pk) = session.user else {
@@ -127,6 +130,17 @@ async fn by_session(
     let Some(user) = users::get(&mut conn, pk).await?.filter(|u| u.is_active) else {
         return Ok(None);
     };
+    if let Value::Object(data) = &mut session.data {
+        let ctx = RequestContext::of(parts, state);
+        match session_binding::recheck(state, &ctx.client_ip, data) {
+            Recheck::Unchanged => {}
+            Recheck::Moved => sessions::save(&mut conn, &session, state.store.now()).await?,
+            Recheck::Broken(context) => {
+                session_binding::end(state, &mut conn, &ctx, &sid, Some(&user), context).await?;
+                return Ok(None);
+            }
+        }
+    }
     if !parts.method.is_safe() {
         let header = parts
             .headers

@@ -89,6 +89,13 @@ impl FromRequestParts<AppState> for RequestContext {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        Ok(Self::of(parts, state))
+    }
+}
+
+impl RequestContext {
+    /// The facts of a request.
+    pub fn of(parts: &Parts, state: &AppState) -> Self {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
@@ -106,7 +113,7 @@ impl FromRequestParts<AppState> for RequestContext {
                     .collect()
             })
             .unwrap_or_default();
-        Ok(Self {
+        Self {
             client_ip: client_ip(peer, xff, &state.settings.trusted_proxies),
             path: parts.uri.path().to_string(),
             method: parts.method.to_string(),
@@ -115,11 +122,9 @@ impl FromRequestParts<AppState> for RequestContext {
             request_id: header(parts, "x-request-id"),
             host: header(parts, "host"),
             geoip: state.geoip.clone(),
-        })
+        }
     }
-}
 
-impl RequestContext {
     /// The `http_request` object events carry.
     pub fn http_request(&self) -> Value {
         json!({

@@ -16,6 +16,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod query;
 pub mod router;
+pub mod session_binding;
 pub mod state;
 pub mod write;
 pub mod yaml;

@@ -6,7 +6,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use castellan_core::brand::match_brand;
 use castellan_crypto::token::constant_time_eq;
-use castellan_flows::{FlowRequest, Method, Outcome, execute};
+use castellan_flows::{FlowRequest, Method, Outcome, SessionState, execute};
+use castellan_store::users;
 use http::request::Parts;
 use serde_json::Value;
 
@@ -16,6 +17,7 @@ use crate::context::RequestContext;
 use crate::error::{ApiError, ApiResult};
 use crate::flow::env::StoreFlowEnv;
 use crate::flow::{session, user_json};
+use crate::session_binding::{self, Recheck};
 use crate::state::AppState;
 
 /// GET: the current challenge.
@@ -93,6 +95,23 @@ async fn run(
         request_id: ctx.request_id.clone(),
         ..FlowRequest::default()
     };
+    // A bound session that moved keeps its binding (saved below) or ends here.
+    let mut moved = false;
+    if sess.user.is_some() {
+        match session_binding::recheck(&state, &ctx.client_ip, &mut sess.data) {
+            Recheck::Unchanged => {}
+            Recheck::Moved => moved = true,
+            Recheck::Broken(context) => {
+                let user = match sess.user {
+                    Some(pk) => users::get(&mut conn, pk).await?,
+                    None => None,
+                };
+                let key = sess.key.clone().unwrap_or_default();
+                session_binding::end(&state, &mut conn, &ctx, &key, user.as_ref(), context).await?;
+                sess = SessionState::default();
+            }
+        }
+    }
     if let Some(pk) = sess.user {
         match user_json::load(&mut conn, pk, &state.install_id).await? {
             Some(u) if u.get("is_active").and_then(Value::as_bool) == Some(true) => {
@@ -117,6 +136,7 @@ async fn run(
     let mut headers = HeaderMap::new();
     let unchanged = sess.key.is_some()
         && !sess.rotated
+        && !moved
         && (&sess.data, sess.user, sess.expires) == (&loaded.0, loaded.1, loaded.2);
     if outcome != Outcome::NotFound
         && !unchanged

@@ -15,13 +15,13 @@ use crate::flow_support::{bind_expression, create, defaults, flow, user};
 
 const AUTH: &str = "default-authentication-flow";
 /// In Germany (Berlin), AS 64500.
-const DE: &str = "203.0.113.7";
+pub const DE: &str = "203.0.113.7";
 /// In Germany (no city), AS 64500.
 const DE6: &str = "2001:db8:de::5";
 /// In the United States, AS 64501.
-const US: &str = "198.51.100.7";
+pub const US: &str = "198.51.100.7";
 /// In neither database.
-const NOWHERE: &str = "192.0.2.1";
+pub const NOWHERE: &str = "192.0.2.1";
 
 fn city_db() -> MmdbWriter {
     let mut w = MmdbWriter::city();
@@ -55,13 +55,13 @@ fn write_databases(dir: &Path) -> (PathBuf, PathBuf) {
 }
 
 /// The app with both databases (kept in the returned directory).
-fn with_databases(app: TestApp) -> (TestApp, tempfile::TempDir) {
+pub fn with_databases(app: TestApp) -> (TestApp, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let (city, asn) = write_databases(dir.path());
     (app.with_geoip(Some(&city), Some(&asn)), dir)
 }
 
-fn client<'a>(app: &'a TestApp, ip: &str) -> FlowClient<'a> {
+pub fn client<'a>(app: &'a TestApp, ip: &str) -> FlowClient<'a> {
     let mut c = FlowClient::new(app, AUTH);
     c.headers.push(("x-forwarded-for".into(), ip.into()));
     c

@@ -32,6 +32,7 @@ mod policy_test_api;
 mod providers;
 mod reputation;
 mod schema_compat;
+mod session_binding;
 mod sessions;
 mod stages;
 mod tokens;
