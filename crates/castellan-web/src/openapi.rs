@@ -597,10 +597,33 @@ pub fn document() -> Value {
 }
 
 /// `GET /api/v3/schema/` (JSON; `?format=yaml` is not offered yet, see docs/compatibility.md).
-pub async fn serve() -> Response {
+pub async fn serve(
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    // As drf-spectacular: YAML unless `?format=json` or an Accept header asking for JSON.
+    let format = query
+        .as_deref()
+        .and_then(|q| castellan_flows::next_url::query_param(q, "format"));
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let json = match format.as_deref() {
+        Some("json") => true,
+        Some(_) => false,
+        None => accept.contains("json"),
+    };
+    if json {
+        return (
+            [(header::CONTENT_TYPE, "application/vnd.oai.openapi+json")],
+            Json(document()),
+        )
+            .into_response();
+    }
     (
-        [(header::CONTENT_TYPE, "application/vnd.oai.openapi+json")],
-        Json(document()),
+        [(header::CONTENT_TYPE, "application/vnd.oai.openapi")],
+        crate::yaml::to_yaml(&document()),
     )
         .into_response()
 }

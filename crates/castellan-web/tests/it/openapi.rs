@@ -20,7 +20,18 @@ db_test!(
             assert_ne!(r.status, 405, "{op}: {method} {path} is not routed");
             assert!(r.status != 404 || r.json["detail"] == "Not found.", "{op}");
         }
+        // YAML by default, as authentik; the same document as JSON on request.
         let r = app.send("GET", "/api/v3/schema/", None, &[]).await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.headers["content-type"], "application/vnd.oai.openapi");
+        let yaml = <saphyr::YamlOwned as saphyr::LoadableYamlNode>::load_from_str(&r.text).unwrap();
+        assert_eq!(
+            crate::schema_compat::to_json(yaml.into_iter().next().unwrap()),
+            castellan_web::openapi::document()
+        );
+        let r = app
+            .send("GET", "/api/v3/schema/?format=json", None, &[])
+            .await;
         assert_eq!(r.status, 200);
         assert_eq!(
             r.json["paths"]["/core/users/"]["get"]["operationId"],

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use saphyr::{LoadableYamlNode, ScalarOwned, YamlOwned};
 use serde_json::{Map, Value};
 
-fn to_json(node: YamlOwned) -> Value {
+pub fn to_json(node: YamlOwned) -> Value {
     match node {
         YamlOwned::Value(s) => match s {
             ScalarOwned::Null => Value::Null,
