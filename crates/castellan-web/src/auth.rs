@@ -131,11 +131,12 @@ async fn by_session(
         return Ok(None);
     };
     if let Value::Object(data) = &mut session.data {
-        let ctx = RequestContext::of(parts, state);
-        match session_binding::recheck(state, &ctx.client_ip, data) {
+        let ip = RequestContext::client_ip_of(parts, state);
+        match session_binding::recheck(state, &ip, data) {
             Recheck::Unchanged => {}
             Recheck::Moved => sessions::save(&mut conn, &session, state.store.now()).await?,
             Recheck::Broken(context) => {
+                let ctx = RequestContext::of(parts, state);
                 session_binding::end(state, &mut conn, &ctx, &sid, Some(&user), context).await?;
                 return Ok(None);
             }

@@ -94,8 +94,8 @@ impl FromRequestParts<AppState> for RequestContext {
 }
 
 impl RequestContext {
-    /// The facts of a request.
-    pub fn of(parts: &Parts, state: &AppState) -> Self {
+    /// The client IP of a request (the peer, or a trusted proxy's `X-Forwarded-For`).
+    pub fn client_ip_of(parts: &Parts, state: &AppState) -> String {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
@@ -104,6 +104,11 @@ impl RequestContext {
             .headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok());
+        client_ip(peer, xff, &state.settings.trusted_proxies)
+    }
+
+    /// The facts of a request.
+    pub fn of(parts: &Parts, state: &AppState) -> Self {
         let args = parts
             .uri
             .query()
@@ -114,7 +119,7 @@ impl RequestContext {
             })
             .unwrap_or_default();
         Self {
-            client_ip: client_ip(peer, xff, &state.settings.trusted_proxies),
+            client_ip: Self::client_ip_of(parts, state),
             path: parts.uri.path().to_string(),
             method: parts.method.to_string(),
             args,
