@@ -5,6 +5,7 @@
 //! instances, `always_require`, and plans without an application or a user always ask and store
 //! nothing. A response whose `token` is not the one issued is answered with a response error
 //! (authentik re-showed the prompt silently).
+use castellan_crypto::token::constant_time_eq;
 use std::collections::BTreeSet;
 
 use async_trait::async_trait;
@@ -167,7 +168,8 @@ impl StageView for ConsentStage {
             return Ok(Step::Invalid(challenge(cx), errors));
         };
         let issued = cx.session.data.remove(SESSION_TOKEN);
-        if issued.as_ref().and_then(Value::as_str) != Some(token.as_str()) {
+        let issued = issued.as_ref().and_then(Value::as_str).unwrap_or_default();
+        if issued.is_empty() || !constant_time_eq(issued.as_bytes(), token.as_bytes()) {
             errors.add("token", "Invalid consent token.", "invalid");
             return Ok(match check(cx).await? {
                 Step::Show(ch) => Step::Invalid(ch, errors),
