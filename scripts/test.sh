@@ -9,6 +9,8 @@
 # Works as root on a fresh Debian 12 machine of the project's kind:
 # - PostgreSQL must answer on 127.0.0.1:5432 (started here if it does not);
 # - the openssl CLI is installed if missing (used by interoperability tests);
+# - aiosmtpd (the SMTP peer of the email tests) is installed into a venv,
+#   CASTELLAN_TEST_VENV (default /var/cache/castellan-venv), when missing;
 # - CARGO_TARGET_DIR defaults to /var/cache/castellan-target (persistent);
 # - CASTELLAN_TEST_POSTGRES_URL defaults to the local cluster's postgres role.
 set -euo pipefail
@@ -55,6 +57,21 @@ if ! command -v openssl >/dev/null 2>&1; then
     || { apt-get update -q && apt-get install -y -q openssl; } \
     || die "could not install openssl"
 fi
+
+# --- Python test peers (aiosmtpd) ------------------------------------------------
+# A venv under /var/cache (persistent, reused); pip runs only when a module is missing.
+export CASTELLAN_TEST_VENV="${CASTELLAN_TEST_VENV:-/var/cache/castellan-venv}"
+if ! "$CASTELLAN_TEST_VENV/bin/python" -c 'import aiosmtpd' >/dev/null 2>&1; then
+  command -v python3 >/dev/null 2>&1 || die "python3 is missing (apt-get install python3 python3-venv)"
+  if [ ! -x "$CASTELLAN_TEST_VENV/bin/python" ]; then
+    say "creating the test venv $CASTELLAN_TEST_VENV"
+    python3 -m venv "$CASTELLAN_TEST_VENV" \
+      || die "python3 -m venv failed (apt-get install python3-venv)"
+  fi
+  say "installing aiosmtpd into $CASTELLAN_TEST_VENV"
+  "$CASTELLAN_TEST_VENV/bin/pip" install -q aiosmtpd || die "pip install aiosmtpd failed"
+fi
+say "aiosmtpd is available in $CASTELLAN_TEST_VENV"
 
 # --- environment --------------------------------------------------------------
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/cache/castellan-target}"

@@ -17,8 +17,11 @@ pub const USER_BACKEND: &str = "user_backend";
 pub const AUTH_METHOD: &str = "auth_method";
 /// Details of how the user authenticated.
 pub const AUTH_METHOD_ARGS: &str = "auth_method_args";
-/// The restored flow token when a plan was resumed.
+/// The restored flow token when a plan was resumed (its identifier).
 pub const IS_RESTORED: &str = "is_restored";
+/// The pk of the user the restored flow token was issued for (the email stage refuses to
+/// pass for another pending user, as authentik compares `is_restored.user`).
+pub const IS_RESTORED_USER: &str = "is_restored_user";
 /// Whether a source or provider started the plan.
 pub const IS_SSO: &str = "is_sso";
 /// The captcha verification result.

@@ -110,6 +110,63 @@ pub struct FlowTokenData {
     pub flow: Uuid,
     /// The stored plan (JSON).
     pub plan: Value,
+    /// The user the token was issued for.
+    pub user: Option<i64>,
+}
+
+/// A flow token to store (email stage, spec §4.7): the link's key and the plan it resumes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewFlowToken {
+    /// The secret key carried by the link (`flow_token=`).
+    pub key: String,
+    /// Identifier (`ak-email-stage-<name>-<uuid>`).
+    pub identifier: String,
+    /// The flow the plan belongs to.
+    pub flow: Uuid,
+    /// The plan to resume (JSON).
+    pub plan: Value,
+    /// The user the token is issued for.
+    pub user: Option<i64>,
+    /// Expiry.
+    pub expires: DateTime<Utc>,
+}
+
+/// SMTP connection settings of an email stage (used unless it asks for the global ones).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SmtpOverride {
+    /// Server host.
+    pub host: String,
+    /// Server port.
+    pub port: u16,
+    /// Login (empty: no authentication).
+    pub username: String,
+    /// Password.
+    pub password: String,
+    /// STARTTLS.
+    pub use_tls: bool,
+    /// Implicit TLS.
+    pub use_ssl: bool,
+    /// Connection timeout in seconds.
+    pub timeout: u64,
+    /// Sender address.
+    pub from: String,
+}
+
+/// A templated email to send now (email stage, `ak_send_email`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EmailRequest {
+    /// The stage's connection settings; `None`: the global `email.*` settings.
+    pub smtp: Option<SmtpOverride>,
+    /// Recipient display name.
+    pub to_name: String,
+    /// Recipient address.
+    pub to_address: String,
+    /// Subject.
+    pub subject: String,
+    /// Template name (`email/password_reset.html`, … or a custom file).
+    pub template: String,
+    /// Template variables (`url`, `user`, `expires`, `token`).
+    pub context: Map<String, Value>,
 }
 
 /// A user write requested by the user write stage (spec §4.10): the user's fields after the
@@ -278,4 +335,13 @@ pub trait FlowEnv: Send {
     ) -> Result<(), EnvError>;
     /// Deletes a user with everything that belongs to it (user delete stage, spec §4.13).
     async fn delete_user(&mut self, user: i64) -> Result<(), EnvError>;
+    /// Stores a flow token (email stage links, spec §4.7).
+    async fn save_flow_token(&mut self, token: NewFlowToken) -> Result<(), EnvError>;
+    /// Deletes a flow token by key (a link whose email could not be sent).
+    async fn delete_flow_token(&mut self, key: &str) -> Result<(), EnvError>;
+    /// Renders and sends an email; the error is a text for the user ("Failed to send email.")
+    /// after the detail was logged and recorded.
+    async fn send_email(&mut self, email: EmailRequest) -> Result<(), String>;
+    /// Marks a user active (email stage `activate_user_on_success`).
+    async fn activate_user(&mut self, user: i64) -> Result<(), EnvError>;
 }

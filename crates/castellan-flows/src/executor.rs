@@ -176,6 +176,10 @@ impl Run<'_> {
         };
         plan.context
             .insert(IS_RESTORED.into(), Value::String(token.identifier));
+        plan.context.insert(
+            context::IS_RESTORED_USER.into(),
+            token.user.map_or(Value::Null, Value::from),
+        );
         plan.to_session(&mut self.session.data);
         Ok(Some(plan))
     }

@@ -1,4 +1,5 @@
-//! The command line: `castellan [serve|migrate|check-config|user …|token …|blueprint …|openapi]`.
+//! The command line: `castellan [serve|migrate|check-config|user …|token …|blueprint …|openapi|
+//! test-email]`.
 //!
 //! Every command loads the configuration first; when it is invalid, all
 //! problems are printed to stderr and the process exits with status 2 before
@@ -46,6 +47,18 @@ pub enum Command {
     Blueprint(BlueprintCommand),
     /// Print the OpenAPI document (JSON).
     Openapi,
+    /// Send a test email with the global `email.*` settings (or an email stage's).
+    TestEmail(TestEmail),
+}
+
+/// `castellan test-email`.
+#[derive(Debug, Args)]
+pub struct TestEmail {
+    /// Recipient address.
+    pub address: String,
+    /// Use the connection settings of the email stage with this name.
+    #[arg(short = 'S', long = "stage")]
+    pub stage: Option<String>,
 }
 
 /// `castellan user …`.
@@ -273,6 +286,9 @@ fn run_async(command: Command, settings: &Settings) -> anyhow::Result<()> {
             }
             Command::Blueprint(BlueprintCommand::Export(args)) => {
                 commands::export_blueprint(settings, args.flow.as_deref()).await
+            }
+            Command::TestEmail(args) => {
+                commands::test_email(settings, &args.address, args.stage.as_deref()).await
             }
             Command::CheckConfig | Command::Openapi | Command::Blueprint(_) => Ok(()),
         }

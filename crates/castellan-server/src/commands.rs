@@ -1,5 +1,6 @@
 //! The database commands of the CLI: `migrate`, `user create`,
-//! `user set-password`, `token create` and `blueprint validate|plan|apply|export`.
+//! `user set-password`, `token create`, `blueprint validate|plan|apply|export` and
+//! `test-email`.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -306,6 +307,35 @@ fn slug(value: &str) -> String {
             }
         })
         .collect()
+}
+
+/// `castellan test-email`: sends authentik's test message with the global settings, or with
+/// the connection settings of the email stage named `stage`.
+///
+/// # Errors
+/// An unknown stage, database failures, and SMTP failures (with the server's answer).
+pub async fn test_email(
+    settings: &Settings,
+    address: &str,
+    stage: Option<&str>,
+) -> anyhow::Result<()> {
+    let web = crate::state::web_settings(settings);
+    // The database is opened only to look a stage up.
+    let store = match stage {
+        Some(_) => Some(startup::open(settings).await?),
+        None => None,
+    };
+    let outcome = castellan_web::email::send_test(store.as_ref(), &web.email, address, stage).await;
+    if let Some(store) = store {
+        store.close().await;
+    }
+    match outcome {
+        Ok(line) => {
+            println!("{line}");
+            Ok(())
+        }
+        Err(e) => anyhow::bail!("{e}"),
+    }
 }
 
 #[cfg(test)]

@@ -47,7 +47,27 @@ pub fn web_settings(settings: &Settings) -> WebSettings {
         hibp_url: settings.hibp_url.trim_end_matches('/').to_string(),
         geoip_database: settings.geoip_database.clone(),
         asn_database: settings.asn_database.clone(),
+        email: email_settings(&settings.email),
         blueprint_env: BlueprintEnv(blueprint_env(settings, std::env::vars())),
+    }
+}
+
+/// The web layer's email settings for `email.*`; an empty or missing `template_dir` means
+/// built-in templates only.
+#[must_use]
+pub fn email_settings(e: &crate::config::EmailSettings) -> castellan_web::email::EmailSettings {
+    castellan_web::email::EmailSettings {
+        smtp: castellan_web::email::SmtpSettings {
+            host: e.host.clone(),
+            port: e.port,
+            username: e.username.clone(),
+            password: e.password.expose().to_owned(),
+            use_tls: e.use_tls,
+            use_ssl: e.use_ssl,
+            timeout: std::time::Duration::from_secs(e.timeout.max(1)),
+            from: e.from.clone(),
+        },
+        template_dir: Some(e.template_dir.clone()).filter(|d| !d.as_os_str().is_empty()),
     }
 }
 
@@ -126,6 +146,26 @@ mod tests {
         assert!(!env.contains_key("AUTHENTIK_BOOTSTRAP_PASSWORD"));
         let env = blueprint_env(&settings, std::iter::empty());
         assert_eq!(env["AUTHENTIK_BOOTSTRAP_EMAIL"], settings.bootstrap_email);
+    }
+
+    #[test]
+    fn email_settings_translate() {
+        let settings = Settings::embedded_defaults().unwrap();
+        let web = web_settings(&settings);
+        assert_eq!(web.email.smtp.host, settings.email.host);
+        assert_eq!(web.email.smtp.port, settings.email.port);
+        assert_eq!(web.email.smtp.from, settings.email.from);
+        assert_eq!(
+            web.email.smtp.timeout,
+            std::time::Duration::from_secs(settings.email.timeout)
+        );
+        assert_eq!(
+            web.email.template_dir.as_deref(),
+            Some(settings.email.template_dir.as_path())
+        );
+        let mut e = settings.email.clone();
+        e.template_dir = std::path::PathBuf::new();
+        assert_eq!(email_settings(&e).template_dir, None);
     }
 
     #[test]

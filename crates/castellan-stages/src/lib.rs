@@ -4,6 +4,7 @@
 pub mod authenticator_validate;
 pub mod captcha;
 pub mod consent;
+pub mod email;
 pub mod identification;
 pub mod invitation;
 pub mod password;
@@ -60,6 +61,7 @@ pub fn registry() -> StageRegistry {
         "",
         Arc::new(user_delete::UserDeleteStage),
     );
+    r.register(email::KIND, email::COMPONENT, Arc::new(email::EmailStage));
     r.register(simple::USER_LOGOUT, "", Arc::new(simple::UserLogoutStage));
     r.register(simple::DENY, "", Arc::new(simple::DenyStage));
     r.register(

@@ -1,13 +1,16 @@
 //! Prompt stage (spec §4.9): shows the configured fields with their resolved choices,
 //! placeholders and initial values; validates the response per field type, checks usernames
 //! and repeated passwords, runs the validation policies (mode ALL, `prompt_data` in the
-//! context) and merges the values into the plan's `prompt_data`.
+//! context) and merges the values into the plan's `prompt_data`. [`preview`] renders one
+//! unsaved prompt for the admin API, with expression failures as errors (a dry run).
 mod field;
 mod validate;
 
 use async_trait::async_trait;
 use castellan_flows::context::PENDING_USER;
-use castellan_flows::{Challenge, EnvError, ResponseErrors, StageContext, StageView, Step};
+use castellan_flows::{
+    Challenge, EnvError, FlowEnv, FlowRequest, ResponseErrors, StageContext, StageView, Step,
+};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -80,37 +83,44 @@ async fn fields(cx: &mut StageContext<'_>) -> Result<Vec<PromptField>, EnvError>
     Ok(list.into_iter().map(|(_, _, f)| f).collect())
 }
 
-/// Runs an expression; a failure leaves the literal text (authentik logs and goes on).
+/// Runs an expression; a failure leaves the literal text (authentik logs and goes on), or in
+/// a dry run (the preview) is returned as the error.
 async fn expression(
-    cx: &mut StageContext<'_>,
+    env: &mut dyn FlowEnv,
+    request: &FlowRequest,
     source: &str,
     user: Option<&Value>,
     data: &Map<String, Value>,
-) -> Value {
-    match cx
-        .env
-        .prompt_expression(source, user, data, cx.request)
-        .await
-    {
-        Ok(v) => v,
+    dry_run: bool,
+) -> Result<Value, String> {
+    match env.prompt_expression(source, user, data, request).await {
+        Ok(v) => Ok(v),
+        Err(error) if dry_run => Err(error),
         Err(error) => {
             tracing::warn!(%error, "prompt expression failed");
-            Value::String(source.to_string())
+            Ok(Value::String(source.to_string()))
         }
     }
 }
 
-/// Resolves choices, placeholder and initial value of every field.
-async fn resolve(cx: &mut StageContext<'_>) -> Result<Vec<Resolved>, EnvError> {
-    let user = pending_user(cx);
-    let data = prompt_data(cx);
+/// Resolves choices, placeholder and initial value of every field (spec §4.9 "Value
+/// resolution") for `user` with the plan's `prompt_data`; in a dry run an expression failure
+/// is the error.
+pub async fn resolve_fields(
+    env: &mut dyn FlowEnv,
+    request: &FlowRequest,
+    fields: Vec<PromptField>,
+    user: Option<&Value>,
+    data: &Map<String, Value>,
+    dry_run: bool,
+) -> Result<Vec<Resolved>, String> {
     let mut out = Vec::new();
-    for f in fields(cx).await? {
+    for f in fields {
         let choices = if f.is_choice() {
             let raw = match data.get(&format!("{}{}", f.field_key, field::CHOICES_SUFFIX)) {
                 Some(v) => v.clone(),
                 None if f.placeholder_expression => {
-                    expression(cx, &f.placeholder, user.as_ref(), &data).await
+                    expression(env, request, &f.placeholder, user, data, dry_run).await?
                 }
                 None => Value::String(f.placeholder.clone()),
             };
@@ -124,14 +134,14 @@ async fn resolve(cx: &mut StageContext<'_>) -> Result<Vec<Resolved>, EnvError> {
         let placeholder = if f.is_choice() {
             Value::String(String::new())
         } else if f.placeholder_expression {
-            expression(cx, &f.placeholder, user.as_ref(), &data).await
+            expression(env, request, &f.placeholder, user, data, dry_run).await?
         } else {
             Value::String(f.placeholder.clone())
         };
         let mut initial = match data.get(&f.field_key) {
             Some(v) => v.clone(),
             None if f.initial_value_expression => {
-                expression(cx, &f.initial_value, user.as_ref(), &data).await
+                expression(env, request, &f.initial_value, user, data, dry_run).await?
             }
             None => Value::String(f.initial_value.clone()),
         };
@@ -150,6 +160,30 @@ async fn resolve(cx: &mut StageContext<'_>) -> Result<Vec<Resolved>, EnvError> {
         });
     }
     Ok(out)
+}
+
+/// Resolves the stage's fields for this request.
+async fn resolve(cx: &mut StageContext<'_>) -> Result<Vec<Resolved>, EnvError> {
+    let user = pending_user(cx);
+    let data = prompt_data(cx);
+    let list = fields(cx).await?;
+    let resolved =
+        resolve_fields(&mut *cx.env, cx.request, list, user.as_ref(), &data, false).await;
+    // Not a dry run: expression failures were replaced by their text.
+    Ok(resolved.unwrap_or_default())
+}
+
+/// The challenge `POST /stages/prompt/prompts/preview/` shows for one prompt definition: the
+/// field resolved for `user` (the caller) as a flow would; an expression failure is the error.
+pub async fn preview(
+    env: &mut dyn FlowEnv,
+    request: &FlowRequest,
+    prompt: &Map<String, Value>,
+    user: Option<&Value>,
+) -> Result<Challenge, String> {
+    let field = PromptField::from_map(prompt);
+    let resolved = resolve_fields(env, request, vec![field], user, &Map::new(), true).await?;
+    Ok(challenge(&resolved))
 }
 
 fn challenge(resolved: &[Resolved]) -> Challenge {

@@ -90,3 +90,18 @@ pub async fn delete_expired(
             .rows_affected(),
     )
 }
+
+/// Deletes the tokens with `identifier` (a new token replaces them, as authentik's
+/// `update_or_create` by identifier does); returns how many.
+pub async fn delete_identifier(
+    conn: &mut AnyConnection,
+    identifier: &str,
+) -> Result<u64, StoreError> {
+    Ok(
+        sqlx::query("DELETE FROM flows_flowtoken WHERE identifier = $1")
+            .bind(identifier.to_string())
+            .execute(&mut *conn)
+            .await?
+            .rows_affected(),
+    )
+}

@@ -5,6 +5,7 @@ pub mod app;
 pub mod db;
 pub mod flow_client;
 pub mod mmdb;
+pub mod smtp;
 
 pub use app::{Response, TestApp};
 pub use db::{DbKind, TestDb};

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod blueprints;
 pub mod body;
 pub mod context;
+pub mod email;
 pub mod error;
 pub mod fields;
 pub mod flow;

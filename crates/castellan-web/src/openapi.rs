@@ -419,6 +419,7 @@ pub fn request_bodies() -> impl Iterator<Item = &'static RequestBody> {
         crate::api::blueprints::REQUEST_BODIES,
         crate::api::flows_executor_schema::REQUEST_BODIES,
         crate::api::stages_invitations::REQUEST_BODIES,
+        crate::api::stages_prompts::preview::REQUEST_BODIES,
         crate::api::model_api::GENERATED.1.as_slice(),
     ]
     .into_iter()
@@ -431,7 +432,9 @@ pub fn request_bodies() -> impl Iterator<Item = &'static RequestBody> {
 pub type OperationExtra = (&'static str, &'static str, fn() -> Value);
 
 fn operation_extras() -> impl Iterator<Item = &'static OperationExtra> {
-    crate::api::flows_executor_schema::EXTRAS.iter()
+    crate::api::flows_executor_schema::EXTRAS
+        .iter()
+        .chain(crate::api::users_recovery_email::EXTRAS)
 }
 
 fn apply_extra(op: &mut Value, extra: Value) {
@@ -463,6 +466,10 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
         crate::api::flow_bindings::OPERATIONS,
         crate::api::stages::OPERATIONS,
         crate::api::stages_invitations::OPERATIONS,
+        crate::api::stages_email::OPERATIONS,
+        crate::api::stages_prompts::preview::OPERATIONS,
+        crate::api::users_recovery::OPERATIONS,
+        crate::api::users_recovery_email::OPERATIONS,
         crate::api::policies::OPERATIONS,
         crate::api::policy_bindings::OPERATIONS,
         crate::api::flows_transfer::OPERATIONS,

@@ -75,6 +75,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::api::blueprints::routes())
         .merge(crate::api::flow_bindings::routes())
         .merge(crate::api::stages::routes())
+        .merge(crate::api::users_recovery::routes())
+        .merge(crate::api::users_recovery_email::routes())
         .merge(crate::api::policies::routes())
         .merge(crate::flow::routes())
         .fallback(api_not_found)

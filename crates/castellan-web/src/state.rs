@@ -32,6 +32,8 @@ pub struct WebSettings {
     pub geoip_database: Option<std::path::PathBuf>,
     /// GeoLite2 ASN database (`events.context_processors.asn`); `None`: no ASN lookups.
     pub asn_database: Option<std::path::PathBuf>,
+    /// Global email settings (`email.*`).
+    pub email: crate::email::EmailSettings,
 }
 
 impl Default for WebSettings {
@@ -55,6 +57,7 @@ impl Default for WebSettings {
             hibp_url: castellan_policy::types::password::DEFAULT_HIBP_BASE_URL.to_string(),
             geoip_database: None,
             asn_database: None,
+            email: crate::email::EmailSettings::default(),
         }
     }
 }

@@ -10,6 +10,7 @@
 
 mod blueprints;
 mod cli;
+mod email;
 mod geoip;
 mod postgres;
 mod sqlite;

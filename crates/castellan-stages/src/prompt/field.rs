@@ -146,19 +146,43 @@ pub fn py_str(v: &Value) -> String {
     }
 }
 
+/// Python's `repr()` of a string: quotes chosen as Python does, escapes for the quote, the
+/// backslash and control characters.
+fn repr_str(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
 fn py_repr(v: &Value) -> String {
     match v {
         Value::Null => "None".into(),
         Value::Bool(true) => "True".into(),
         Value::Bool(false) => "False".into(),
         Value::Number(n) => n.to_string(),
-        Value::String(s) => {
-            if s.contains('\'') && !s.contains('"') {
-                format!("\"{s}\"")
-            } else {
-                format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
-            }
-        }
+        Value::String(s) => repr_str(s),
         Value::Array(items) => {
             let inner: Vec<String> = items.iter().map(py_repr).collect();
             format!("[{}]", inner.join(", "))
@@ -184,6 +208,10 @@ mod tests {
         assert_eq!(py_str(&json!(true)), "True");
         assert_eq!(py_str(&json!(["a", 1, "it's"])), "['a', 1, \"it's\"]");
         assert_eq!(py_str(&json!({"k": false})), "{'k': False}");
+        assert_eq!(
+            py_str(&json!(["a\nb\\", "it's \"q\"", "\u{1}"])),
+            "['a\\nb\\\\', 'it\\'s \"q\"', '\\x01']"
+        );
     }
 
     #[test]

@@ -54,7 +54,25 @@ pub fn field_value(r: &Resolved, raw: Option<&Value>) -> Result<Option<Value>, F
         "ak-locale" => char_field(data, true, true)?,
         _ => char_field(data, true, false)?,
     };
+    if let Some(max) = max_length(&f.kind)
+        && value.as_str().is_some_and(|v| v.chars().count() > max)
+    {
+        return Err((
+            format!("Ensure this field has no more than {max} characters."),
+            "max_length",
+        ));
+    }
     Ok(Some(value))
+}
+
+/// ⚠ The user model's column lengths for `username` (150) and `email` (254), checked here so an
+/// over-long value is a field error; authentik accepts it and its user write stage fails.
+fn max_length(kind: &str) -> Option<usize> {
+    match kind {
+        "username" => Some(150),
+        "email" => Some(254),
+        _ => None,
+    }
 }
 
 /// `CharField`: strings and numbers, blank rules, optional trimming, no NUL characters.

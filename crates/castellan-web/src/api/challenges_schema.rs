@@ -3,7 +3,9 @@
 //! member for each component this release's stages send or read, and the objects they embed.
 //! Components of stages Castellan does not run yet stay out (listed in docs/compatibility.md).
 use castellan_core::flow::FlowLayout;
-use castellan_stages::{captcha, consent, identification, password, prompt, simple, user_login};
+use castellan_stages::{
+    captcha, consent, email, identification, password, prompt, simple, user_login,
+};
 use serde_json::{Map, Value, json};
 
 /// `ak-stage-access-denied` (sent by the executor, castellan-flows).
@@ -135,6 +137,11 @@ fn challenges() -> Vec<(&'static str, &'static str, Value)> {
             ),
         ),
         (
+            email::COMPONENT,
+            "EmailChallenge",
+            challenge(email::COMPONENT, false, vec![], &[]),
+        ),
+        (
             FLOW_ERROR,
             "FlowErrorChallenge",
             challenge(
@@ -259,6 +266,11 @@ fn responses() -> Vec<(&'static str, &'static str, Value)> {
             simple::DUMMY_COMPONENT,
             "DummyChallengeResponseRequest",
             response(simple::DUMMY_COMPONENT, vec![], &[]),
+        ),
+        (
+            email::COMPONENT,
+            "EmailChallengeResponseRequest",
+            response(email::COMPONENT, vec![], &[]),
         ),
         (
             identification::COMPONENT,

@@ -315,6 +315,7 @@ pub fn routes() -> axum::Router<AppState> {
     }
     r.merge(super::stages_prompts::routes())
         .merge(super::stages_invitations::routes())
+        .merge(super::stages_email::routes())
 }
 
 /// Documented operations of `/stages/all/` (the typed ones are generated).

@@ -1,7 +1,9 @@
 //! `/api/v3/stages/prompt/prompts/` (spec §4.9): prompt fields, stored in the generic object
 //! table and validated by their spec. `promptstage_set` lists the prompt stages using a prompt
-//! (accepted and ignored in requests, as authentik does). `preview/` arrives with the prompt
-//! stage's behaviour.
+//! (accepted and ignored in requests, as authentik does); `preview/` renders an unsaved prompt
+//! as its challenge.
+pub mod preview;
+
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
@@ -213,11 +215,14 @@ pub async fn destroy(
 
 /// Routes of this resource, relative to `/api/v3`.
 pub fn routes() -> Router<AppState> {
-    Router::new().route(BASE, get(list).post(create)).route(
-        ONE,
-        get(retrieve)
-            .put(update)
-            .patch(partial_update)
-            .delete(destroy),
-    )
+    Router::new()
+        .route(BASE, get(list).post(create))
+        .route(
+            ONE,
+            get(retrieve)
+                .put(update)
+                .patch(partial_update)
+                .delete(destroy),
+        )
+        .merge(preview::routes())
 }

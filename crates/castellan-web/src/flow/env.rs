@@ -8,7 +8,7 @@ use castellan_core::flow::{Flow, FlowStageBinding};
 use castellan_core::invitation::Invitation;
 use castellan_core::session::{AuthenticatedSession, Session};
 use castellan_core::stage::Stage;
-use castellan_flows::env::{FlowTokenData, UserWrite};
+use castellan_flows::env::{EmailRequest, FlowTokenData, NewFlowToken, UserWrite};
 use castellan_flows::{
     AuthOutcome, EnvError, FlowEnv, FlowRequest, LoginOptions, PolicyVerdict, SessionState,
 };
@@ -22,7 +22,8 @@ use uuid::Uuid;
 use crate::audit;
 use crate::context::RequestContext;
 use crate::flow::{
-    env_consent, env_invitations, env_users, policies, session as flow_session, user_json,
+    env_consent, env_email, env_invitations, env_users, policies, session as flow_session,
+    user_json,
 };
 use crate::state::AppState;
 
@@ -208,6 +209,7 @@ impl FlowEnv for StoreFlowEnv {
             identifier: t.identifier,
             flow: t.flow,
             plan: t.plan,
+            user: t.user,
         }))
     }
 
@@ -440,5 +442,21 @@ impl FlowEnv for StoreFlowEnv {
 
     async fn delete_user(&mut self, user: i64) -> Result<(), EnvError> {
         env_consent::delete_user(self, user).await
+    }
+
+    async fn save_flow_token(&mut self, token: NewFlowToken) -> Result<(), EnvError> {
+        env_email::save_token(self, token).await
+    }
+
+    async fn delete_flow_token(&mut self, key: &str) -> Result<(), EnvError> {
+        env_email::delete_token(self, key).await
+    }
+
+    async fn send_email(&mut self, email: EmailRequest) -> Result<(), String> {
+        env_email::send(self, email).await
+    }
+
+    async fn activate_user(&mut self, user: i64) -> Result<(), EnvError> {
+        env_email::activate_user(self, user).await
     }
 }

@@ -193,6 +193,9 @@ impl ExprHost for FlowExprHost<'_> {
             "ak_user_by" => self.user_by(&kwargs).await,
             "ak_user_has_authenticator" => Ok(Value::Bool(false)),
             "model_update" => self.model_update(&args).await,
+            "ak_send_email" => {
+                crate::flow::expression_email::ak_send_email(self.env, &args, &kwargs).await
+            }
             "ak_create_event" => {
                 let action = args.first().and_then(Value::as_str).unwrap_or("event");
                 let now = self.env.state.store.now();

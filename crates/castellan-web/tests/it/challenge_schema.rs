@@ -119,10 +119,13 @@ fn the_validator_sees_problems() {
         ]
     );
     let mut out = Vec::new();
-    let unknown = json!({"component": "ak-stage-email"});
+    let unknown = json!({"component": "ak-provider-oauth2-device-code"});
     let schema = json!({"$ref": "#/components/schemas/ChallengeTypes"});
     validate(&unknown, &schema, &doc, "$", &mut out);
-    assert_eq!(out, ["$: no member for component `ak-stage-email`"]);
+    assert_eq!(
+        out,
+        ["$: no member for component `ak-provider-oauth2-device-code`"]
+    );
 }
 
 #[test]

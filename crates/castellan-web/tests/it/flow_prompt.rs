@@ -7,7 +7,10 @@ use serde_json::{Value, json};
 
 use crate::flow_support::{create, user};
 
+mod api;
 mod defaults;
+mod examples;
+mod types;
 mod writes;
 
 /// Creates a prompt field; returns its pk.

@@ -11,6 +11,7 @@ mod brands;
 mod certificates;
 mod challenge_schema;
 mod consent;
+mod email;
 mod errors;
 mod flow_cache;
 mod flow_challenges;

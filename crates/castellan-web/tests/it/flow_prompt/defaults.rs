@@ -238,3 +238,82 @@ db_test!(
         assert_eq!(who["user"]["settings"]["locale"], "fr", "{who}");
     }
 );
+
+db_test!(
+    default_settings_and_password_change_for_a_user,
+    |app: TestApp| async move {
+        defaults(&app).await;
+        let pk = crate::flow_support::user(&app, "dora", "Dora-old-pw-1").await;
+        let r = app
+            .admin(
+                "PATCH",
+                &format!("/api/v3/core/users/{pk}/"),
+                Some(json!({"attributes": {"goauthentik.io/user/can-change-email": true}})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let mut session = FlowClient::new(&app, "default-authentication-flow");
+        let end = session.login("dora", "Dora-old-pw-1").await;
+        assert_eq!(end["component"], "xak-flow-redirect", "{end}");
+
+        // User settings: new name and email.
+        let mut s = FlowClient::new(&app, "default-user-settings-flow");
+        s.cookies = session.cookies.clone();
+        let r = s.get().await;
+        assert_eq!(r.json["component"], "ak-stage-prompt", "{}", r.text);
+        assert_eq!(r.json["fields"][2]["initial_value"], "dora@example.org");
+        let r = s
+            .post(
+                json!({"component": "ak-stage-prompt", "username": "dora", "name": "Dora Explorer",
+                          "email": "not-an-email", "attributes.settings.locale": ""}),
+            )
+            .await;
+        assert_eq!(
+            r.json["response_errors"]["email"][0]["string"],
+            "Enter a valid email address."
+        );
+        let r = s
+            .post(
+                json!({"component": "ak-stage-prompt", "username": "dora", "name": "Dora Explorer",
+                          "email": "dora@explorer.example", "attributes.settings.locale": ""}),
+            )
+            .await;
+        assert_eq!(r.json["component"], "xak-flow-redirect", "{}", r.text);
+        let who = me(&app, &session).await;
+        assert_eq!(who["user"]["name"], "Dora Explorer");
+        assert_eq!(who["user"]["email"], "dora@explorer.example");
+        assert_eq!(events(&app, "user_write").await.len(), 1);
+
+        // Password change, then log in with the new password only.
+        let mut c = FlowClient::new(&app, "default-password-change");
+        c.cookies = session.cookies.clone();
+        c.get().await;
+        let new_pw = "Dora-Compass-Maple-88";
+        let r = c
+            .post(json!({"component": "ak-stage-prompt", "password": new_pw, "password_repeat": "typo"}))
+            .await;
+        assert_eq!(
+            r.json["response_errors"]["non_field_errors"][0]["string"],
+            "Passwords don't match."
+        );
+        let r = c
+            .post(json!({"component": "ak-stage-prompt", "password": new_pw, "password_repeat": new_pw}))
+            .await;
+        assert_eq!(r.json["component"], "xak-flow-redirect", "{}", r.text);
+        assert_eq!(
+            me(&app, &session).await["user"]["username"],
+            "dora",
+            "still logged in"
+        );
+        let mut old = FlowClient::new(&app, "default-authentication-flow");
+        assert_ne!(
+            old.login("dora", "Dora-old-pw-1").await["component"],
+            "xak-flow-redirect"
+        );
+        let mut new = FlowClient::new(&app, "default-authentication-flow");
+        assert_eq!(
+            new.login("dora", new_pw).await["component"],
+            "xak-flow-redirect"
+        );
+    }
+);

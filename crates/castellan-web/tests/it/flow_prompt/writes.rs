@@ -306,3 +306,77 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    user_write_inactive_defaults_and_logged_in_updates,
+    |app: TestApp| async move {
+        login_flow(&app).await;
+        let fields = vec![
+            prompt(&app, "i-user", json!({"field_key": "username", "type": "username"})).await,
+            prompt(&app, "i-attrs", json!({"field_key": "attributes", "type": "hidden", "placeholder": "return {'team': 'blue', 'nested': {'a': 1}}", "placeholder_expression": true, "initial_value": "return {'team': 'blue', 'nested': {'a': 1}}", "initial_value_expression": true})).await,
+            prompt(&app, "i-deep", json!({"field_key": "attributes.extra.b", "type": "number", "required": false})).await,
+        ];
+        let p = stage(
+            &app,
+            "stages/prompt/stages",
+            json!({"name": "i-p", "fields": fields}),
+        )
+        .await;
+        let w = stage(
+            &app,
+            "stages/user_write",
+            json!({"name": "i-w", "create_users_as_inactive": true}),
+        )
+        .await;
+        flow(&app, "inactive", json!({}), &[p, w]).await;
+        let mut c = FlowClient::new(&app, "inactive");
+        c.get().await;
+        let r = c
+            .post(json!({"component": "ak-stage-prompt", "username": "sleeper", "attributes": "forged", "attributes.extra.b": "2"}))
+            .await;
+        assert_eq!(r.json["component"], "xak-flow-redirect", "{}", r.text);
+        let r = app
+            .admin("GET", "/api/v3/core/users/?username=sleeper", None)
+            .await;
+        let u = &r.json["results"][0];
+        assert_eq!(u["is_active"], false, "{u}");
+        assert_eq!(u["path"], "users", "{u}");
+        assert_eq!(u["type"], "external", "{u}");
+        assert_eq!(
+            u["attributes"],
+            json!({"team": "blue", "nested": {"a": 1}, "extra": {"b": 2}}),
+            "{u}"
+        );
+
+        // create_when_required with a logged-in user writes to that user.
+        user(&app, "present", "Present-pw-123").await;
+        let name = prompt(&app, "u-name", json!({"field_key": "name", "type": "text"})).await;
+        let p = stage(
+            &app,
+            "stages/prompt/stages",
+            json!({"name": "u-p", "fields": [name]}),
+        )
+        .await;
+        let w = stage(&app, "stages/user_write", json!({"name": "u-w"})).await;
+        flow(
+            &app,
+            "rename",
+            json!({"designation": "stage_configuration"}),
+            &[p, w],
+        )
+        .await;
+        let session = logged_in(&app, "present", "Present-pw-123").await;
+        let count =
+            app.admin("GET", "/api/v3/core/users/", None).await.json["pagination"]["count"].clone();
+        let mut c = FlowClient::new(&app, "rename");
+        c.cookies = session.cookies.clone();
+        c.get().await;
+        let r = c
+            .post(json!({"component": "ak-stage-prompt", "name": "Still Here"}))
+            .await;
+        assert_eq!(r.json["component"], "xak-flow-redirect", "{}", r.text);
+        assert_eq!(me(&app, &session).await["user"]["name"], "Still Here");
+        let r = app.admin("GET", "/api/v3/core/users/", None).await;
+        assert_eq!(r.json["pagination"]["count"], count, "no user created");
+    }
+);
