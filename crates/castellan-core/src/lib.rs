@@ -15,6 +15,7 @@ pub mod invitation;
 pub mod model_spec;
 pub mod policy;
 pub mod provider;
+pub mod python;
 pub mod session;
 pub mod stage;
 pub mod timedelta;
