@@ -11,6 +11,8 @@
 # - the openssl CLI is installed if missing (used by interoperability tests);
 # - aiosmtpd (the SMTP peer of the email tests) is installed into a venv,
 #   CASTELLAN_TEST_VENV (default /var/cache/castellan-venv), when missing;
+# - Chromium (Debian) and playwright-core (npm, under /var/cache/castellan-node) for
+#   the browser tests, when missing;
 # - CARGO_TARGET_DIR defaults to /var/cache/castellan-target (persistent);
 # - CASTELLAN_TEST_POSTGRES_URL defaults to the local cluster's postgres role.
 set -euo pipefail
@@ -72,6 +74,25 @@ if ! "$CASTELLAN_TEST_VENV/bin/python" -c 'import aiosmtpd' >/dev/null 2>&1; the
   "$CASTELLAN_TEST_VENV/bin/pip" install -q aiosmtpd || die "pip install aiosmtpd failed"
 fi
 say "aiosmtpd is available in $CASTELLAN_TEST_VENV"
+
+# --- Browser tests: Debian's Chromium and playwright-core from npm -------------
+# Never a browser download: playwright-core drives the system Chromium.
+export CASTELLAN_TEST_CHROMIUM="${CASTELLAN_TEST_CHROMIUM:-/usr/bin/chromium}"
+if [ ! -x "$CASTELLAN_TEST_CHROMIUM" ]; then
+  say "installing chromium (Debian package)"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium) \
+    >/dev/null || die "could not install chromium"
+fi
+export CASTELLAN_TEST_NODE_DIR="${CASTELLAN_TEST_NODE_DIR:-/var/cache/castellan-node}"
+export CASTELLAN_TEST_NODE_MODULES="$CASTELLAN_TEST_NODE_DIR/node_modules"
+if [ ! -d "$CASTELLAN_TEST_NODE_MODULES/playwright-core" ]; then
+  command -v npm >/dev/null 2>&1 || die "npm is missing (apt-get install nodejs npm)"
+  say "installing playwright-core into $CASTELLAN_TEST_NODE_DIR"
+  mkdir -p "$CASTELLAN_TEST_NODE_DIR"
+  npm install --silent --no-audit --no-fund --prefix "$CASTELLAN_TEST_NODE_DIR" playwright-core \
+    || die "npm install playwright-core failed"
+fi
+say "chromium and playwright-core are available"
 
 # --- environment --------------------------------------------------------------
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/cache/castellan-target}"

@@ -148,6 +148,27 @@ impl TestApp {
         self
     }
 
+    /// Serves the router on a loopback port for real clients (a browser); the server stops when
+    /// the returned handle is dropped or aborted. Returns `http://127.0.0.1:<port>`.
+    ///
+    /// # Panics
+    /// The port cannot be bound.
+    #[allow(clippy::expect_used)]
+    pub async fn serve(&self) -> (String, tokio::task::JoinHandle<()>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a loopback port");
+        let addr = listener.local_addr().expect("local address");
+        let app = self
+            .router
+            .clone()
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let handle = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        (format!("http://{addr}"), handle)
+    }
+
     /// Sends a request; `token` adds `Authorization: Bearer`, `body` is sent as JSON text.
     #[allow(clippy::expect_used)]
     pub async fn send(

@@ -2,6 +2,7 @@
 //! for SQLite and PostgreSQL, and the `db_test!` macro that runs one test body on both.
 
 pub mod app;
+pub mod browser;
 pub mod db;
 pub mod flow_client;
 pub mod mmdb;

@@ -8,6 +8,7 @@ mod blueprints;
 mod blueprints_reference;
 mod blueprints_snapshot;
 mod brands;
+mod browser;
 mod certificates;
 mod challenge_schema;
 mod consent;
