@@ -45,8 +45,10 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", value);
     }
+    // Pages that set a stricter policy (flow pages: `DENY`) keep theirs.
     response
         .headers_mut()
-        .insert("x-frame-options", HeaderValue::from_static("SAMEORIGIN"));
+        .entry("x-frame-options")
+        .or_insert(HeaderValue::from_static("SAMEORIGIN"));
     response
 }

@@ -4,7 +4,7 @@
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use castellan_core::brand::match_brand;
+use castellan_core::brand::{Brand, match_brand};
 use castellan_crypto::token::constant_time_eq;
 use castellan_flows::{FlowRequest, Method, Outcome, SessionState, execute};
 use castellan_store::users;
@@ -49,7 +49,7 @@ fn wrapped_query(parts: &Parts) -> String {
 }
 
 /// The request brand's name and flows (from the configuration cache).
-async fn brand_facts(env: &mut StoreFlowEnv, req: &mut FlowRequest) -> ApiResult<()> {
+async fn brand_facts(env: &mut StoreFlowEnv, req: &mut FlowRequest) -> ApiResult<Brand> {
     let at = env.config_at().await?;
     let cache = env.state.flows.config.clone();
     let all = cache.brands(&mut env.conn, at).await?;
@@ -72,7 +72,7 @@ async fn brand_facts(env: &mut StoreFlowEnv, req: &mut FlowRequest) -> ApiResult
         "https"
     };
     req.base_url = format!("{scheme}://{host}");
-    Ok(())
+    Ok(brand)
 }
 
 async fn run(
@@ -81,15 +81,69 @@ async fn run(
     mut parts: Parts,
     method: Method,
 ) -> ApiResult<Response> {
-    let ctx = RequestContext::from_request_parts(&mut parts, &state)
+    let query = wrapped_query(&parts);
+    let Executed {
+        outcome,
+        mut headers,
+        ..
+    } = run_executor(&state, &slug, &mut parts, method, query, true).await?;
+    Ok(match outcome {
+        Outcome::NotFound => return Err(ApiError::NotFound),
+        Outcome::Reload => {
+            if let Ok(v) = HeaderValue::from_str(&original_path_and_query(&parts)) {
+                headers.insert(header::LOCATION, v);
+            }
+            (StatusCode::FOUND, headers).into_response()
+        }
+        Outcome::Challenge(v) => (StatusCode::OK, headers, axum::Json(v)).into_response(),
+    })
+}
+
+/// The path and query the client used (a nested router sees the path without its prefix).
+pub(crate) fn original_path_and_query(parts: &Parts) -> String {
+    let uri = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map(|o| o.0.clone())
+        .unwrap_or_else(|| parts.uri.clone());
+    uri.path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default()
+}
+
+/// What one executor run produced for a transport (JSON API or HTML pages).
+pub(crate) struct Executed {
+    /// The executor's answer.
+    pub outcome: Outcome,
+    /// `Set-Cookie` headers (session, CSRF) to send.
+    pub headers: HeaderMap,
+    /// The request's brand.
+    pub brand: Brand,
+    /// The CSRF token of this browser (the cookie's, or the one set now).
+    pub csrf_token: String,
+}
+
+/// Loads the session and brand, runs the executor for `slug` with the page `query`, and saves
+/// the session. `api_csrf` checks the API's CSRF header for logged-in sessions (form pages
+/// check their own token before calling).
+pub(crate) async fn run_executor(
+    state: &AppState,
+    slug: &str,
+    parts: &mut Parts,
+    method: Method,
+    query: String,
+    api_csrf: bool,
+) -> ApiResult<Executed> {
+    let state = state.clone();
+    let ctx = RequestContext::from_request_parts(parts, &state)
         .await
         .unwrap_or_else(|e| match e {});
     let mut conn = state.store.conn().await?;
-    let raw = cookie(&parts, SESSION_COOKIE);
+    let raw = cookie(parts, SESSION_COOKIE);
     let (mut sess, config_at) =
         session::load_with_config_version(&state, &mut conn, raw.as_deref()).await?;
     let mut request = FlowRequest {
-        query: wrapped_query(&parts),
+        query,
         client_ip: ctx.client_ip.clone(),
         user_agent: ctx.user_agent.clone(),
         request_id: ctx.request_id.clone(),
@@ -121,16 +175,16 @@ async fn run(
             _ => sess.user = None,
         }
     }
-    if matches!(method, Method::Post(_)) && request.user.is_some() {
-        check_csrf(&parts)?;
+    if api_csrf && matches!(method, Method::Post(_)) && request.user.is_some() {
+        check_csrf(parts)?;
     }
     // The session row is written only when this request changed it.
     let loaded = (sess.data.clone(), sess.user, sess.expires);
     let registry = state.flows.stages.clone();
     let mut env = StoreFlowEnv::new(state.clone(), conn, ctx);
     env.config_at = Some(state.flows.config.sync_to(config_at));
-    brand_facts(&mut env, &mut request).await?;
-    let outcome = execute(&registry, &mut env, &mut sess, &request, &slug, method).await?;
+    let brand = brand_facts(&mut env, &mut request).await?;
+    let outcome = execute(&registry, &mut env, &mut sess, &request, slug, method).await?;
     let mut conn = env.conn;
     let now = state.store.now();
     let mut headers = HeaderMap::new();
@@ -145,33 +199,23 @@ async fn run(
     {
         headers.append(header::SET_COOKIE, v);
     }
-    if cookie(&parts, CSRF_COOKIE).is_none() {
-        let token = castellan_crypto::token::random_hex(16);
-        if let Ok(v) =
-            HeaderValue::from_str(&format!("{CSRF_COOKIE}={token}; Path=/; SameSite=Lax"))
-        {
-            headers.append(header::SET_COOKIE, v);
-        }
-    }
-    Ok(match outcome {
-        Outcome::NotFound => return Err(ApiError::NotFound),
-        Outcome::Reload => {
-            // A nested router sees the path without `/api/v3`: answer with the URL the client used.
-            let uri = parts
-                .extensions
-                .get::<axum::extract::OriginalUri>()
-                .map(|o| o.0.clone())
-                .unwrap_or_else(|| parts.uri.clone());
-            let location = uri
-                .path_and_query()
-                .map(|p| p.as_str().to_string())
-                .unwrap_or_default();
-            if let Ok(v) = HeaderValue::from_str(&location) {
-                headers.insert(header::LOCATION, v);
+    let csrf_token = match cookie(parts, CSRF_COOKIE).filter(|c| !c.is_empty()) {
+        Some(c) => c,
+        None => {
+            let token = castellan_crypto::token::random_hex(16);
+            if let Ok(v) =
+                HeaderValue::from_str(&format!("{CSRF_COOKIE}={token}; Path=/; SameSite=Lax"))
+            {
+                headers.append(header::SET_COOKIE, v);
             }
-            (StatusCode::FOUND, headers).into_response()
+            token
         }
-        Outcome::Challenge(v) => (StatusCode::OK, headers, axum::Json(v)).into_response(),
+    };
+    Ok(Executed {
+        outcome,
+        headers,
+        brand,
+        csrf_token,
     })
 }
 

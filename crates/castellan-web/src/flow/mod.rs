@@ -12,6 +12,7 @@ pub mod executor_api;
 pub mod expression;
 pub mod expression_email;
 pub mod inspector;
+pub mod pages;
 pub mod policies;
 pub mod policy_test;
 pub mod services;
@@ -33,6 +34,7 @@ pub fn browser_routes() -> Router<AppState> {
             get(default_flow::default_flow),
         )
         .route("/flows/-/cancel/", get(default_flow::cancel))
+        .merge(pages::routes())
 }
 
 /// Routes under `/api/v3`.

@@ -1,0 +1,187 @@
+//! `GET`/`POST /if/flow/{slug}/`: the flow executor as server-rendered HTML pages (plain form
+//! posts, no JavaScript needed) over the same session, brand and executor as the JSON API.
+pub mod form;
+pub mod render;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use castellan_flows::{Method, Outcome};
+use http::request::Parts;
+use serde_json::Value;
+
+use crate::auth::{CSRF_COOKIE, cookie};
+use crate::error::{ApiError, ApiResult};
+use crate::flow::executor_api::{Executed, original_path_and_query, run_executor};
+use crate::state::AppState;
+
+/// The embedded stylesheet (light and dark theme, layouts, phone-sized screens).
+const CSS: &str = include_str!("templates/castellan.css");
+/// The embedded CAPTCHA widget loader (only used when JavaScript is on).
+const CAPTCHA_JS: &str = include_str!("templates/captcha.js");
+
+/// Castellan's own default artwork, served at the paths authentik's default brand and flows
+/// point to (SVG whatever the file name says; browsers go by the content type).
+const LOGO_SVG: &str = include_str!("assets/logo.svg");
+const BACKGROUND_SVG: &str = include_str!("assets/background.svg");
+const ICON_SVG: &str = include_str!("assets/icon.svg");
+
+/// Routes of the flow pages and their static files.
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/if/flow/{flow_slug}/", axum::routing::get(get).post(post))
+        .route("/static/dist/castellan.css", axum::routing::get(css))
+        .route(
+            "/static/dist/castellan-captcha.js",
+            axum::routing::get(captcha_js),
+        )
+        .route(
+            castellan_core::brand::DEFAULT_LOGO,
+            axum::routing::get(|| async { static_file(LOGO_SVG, SVG) }),
+        )
+        .route(
+            castellan_core::brand::DEFAULT_FAVICON,
+            axum::routing::get(|| async { static_file(ICON_SVG, SVG) }),
+        )
+        .route(
+            castellan_core::flow::DEFAULT_BACKGROUND,
+            axum::routing::get(|| async { static_file(BACKGROUND_SVG, SVG) }),
+        )
+}
+
+const SVG: &str = "image/svg+xml";
+
+async fn css() -> Response {
+    static_file(CSS, "text/css; charset=utf-8")
+}
+
+async fn captcha_js() -> Response {
+    static_file(CAPTCHA_JS, "text/javascript; charset=utf-8")
+}
+
+fn static_file(body: &'static str, kind: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// GET: the current challenge as a page.
+pub async fn get(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    mut parts: Parts,
+) -> Response {
+    let query = parts.uri.query().unwrap_or_default().to_string();
+    let run = run_executor(&state, &slug, &mut parts, Method::Get, query, false).await;
+    answer(&parts, run)
+}
+
+/// POST: a form-encoded challenge response (CSRF checked against the cookie first).
+pub async fn post(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    mut parts: Parts,
+    body: axum::body::Bytes,
+) -> Response {
+    let fields = form::parse(&body);
+    let cookie_token = cookie(&parts, CSRF_COOKIE).unwrap_or_default();
+    if !form::csrf_ok(&fields, &cookie_token) {
+        let html = render::error_page(403, "Forbidden", "CSRF verification failed.");
+        return secured(StatusCode::FORBIDDEN, HeaderMap::new(), html, None);
+    }
+    let query = parts.uri.query().unwrap_or_default().to_string();
+    let body = form::to_json(&fields);
+    let run = run_executor(&state, &slug, &mut parts, Method::Post(body), query, false).await;
+    answer(&parts, run)
+}
+
+fn answer(parts: &Parts, run: ApiResult<Executed>) -> Response {
+    let run = match run {
+        Ok(run) => run,
+        Err(ApiError::NotFound) => return not_found(),
+        Err(e) => {
+            tracing::warn!(error = ?e, "flow page failed");
+            let html = render::error_page(500, "Error", "Something went wrong.");
+            return secured(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                HeaderMap::new(),
+                html,
+                None,
+            );
+        }
+    };
+    let mut headers = run.headers;
+    match run.outcome {
+        Outcome::NotFound => not_found(),
+        Outcome::Reload => redirect(headers, &original_path_and_query(parts)),
+        Outcome::Challenge(challenge) => {
+            if challenge.get("component").and_then(Value::as_str) == Some("xak-flow-redirect") {
+                let to = challenge.get("to").and_then(Value::as_str).unwrap_or("/");
+                return redirect(headers, to);
+            }
+            let action = original_path_and_query(parts);
+            let page = render::page(&challenge, &run.brand, &run.csrf_token, &action);
+            let captcha = render::captcha_origin(&challenge);
+            headers.insert(header::VARY, HeaderValue::from_static("Cookie"));
+            secured(StatusCode::OK, headers, page, captcha.as_deref())
+        }
+    }
+}
+
+fn not_found() -> Response {
+    let html = render::error_page(404, "Not found", "This flow does not exist.");
+    secured(StatusCode::NOT_FOUND, HeaderMap::new(), html, None)
+}
+
+fn redirect(mut headers: HeaderMap, to: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(to) {
+        headers.insert(header::LOCATION, v);
+    }
+    add_security(&mut headers, None);
+    (StatusCode::FOUND, headers).into_response()
+}
+
+/// An HTML answer with the page security headers.
+fn secured(
+    status: StatusCode,
+    mut headers: HeaderMap,
+    html: String,
+    captcha: Option<&str>,
+) -> Response {
+    add_security(&mut headers, captcha);
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    (status, headers, html).into_response()
+}
+
+/// `Content-Security-Policy` (the CAPTCHA provider's origin only on CAPTCHA pages), framing,
+/// referrer and caching headers.
+pub fn add_security(headers: &mut HeaderMap, captcha: Option<&str>) {
+    let extra = captcha.map(|o| format!(" {o}")).unwrap_or_default();
+    let csp = format!(
+        "default-src 'self'; script-src 'self'{extra}; frame-src 'self'{extra}; \
+         connect-src 'self'{extra}; style-src 'self'{extra}; img-src 'self' data: https:; \
+         object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+}
