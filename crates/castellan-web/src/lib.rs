@@ -19,6 +19,7 @@ pub mod query;
 pub mod router;
 pub mod session_binding;
 pub mod state;
+pub mod user_if;
 pub mod write;
 pub mod yaml;
 

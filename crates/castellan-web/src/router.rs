@@ -84,6 +84,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v3", api)
         .merge(crate::flow::browser_routes())
+        .merge(crate::user_if::routes())
         .route("/-/health/live/", get(health::live).head(health::live))
         .route("/-/health/ready/", get(health::ready).head(health::ready))
         .layer(axum::middleware::from_fn(

@@ -58,7 +58,8 @@ pub struct TokenView {
     pub key: String,
 }
 
-fn model_ref(t: &Token) -> Value {
+/// The audit model reference of a token (shared with the user interface).
+pub(crate) fn model_ref(t: &Token) -> Value {
     audit::model_ref("authentik_core", "token", t.token_uuid, &t.identifier)
 }
 

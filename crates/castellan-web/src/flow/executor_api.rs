@@ -199,18 +199,8 @@ pub(crate) async fn run_executor(
     {
         headers.append(header::SET_COOKIE, v);
     }
-    let csrf_token = match cookie(parts, CSRF_COOKIE).filter(|c| !c.is_empty()) {
-        Some(c) => c,
-        None => {
-            let token = castellan_crypto::token::random_hex(16);
-            if let Ok(v) =
-                HeaderValue::from_str(&format!("{CSRF_COOKIE}={token}; Path=/; SameSite=Lax"))
-            {
-                headers.append(header::SET_COOKIE, v);
-            }
-            token
-        }
-    };
+    let csrf_token =
+        crate::flow::pages::form::ensure_csrf(cookie(parts, CSRF_COOKIE), &mut headers);
     Ok(Executed {
         outcome,
         headers,

@@ -27,6 +27,20 @@ pub fn csrf_ok(fields: &[(String, String)], cookie: &str) -> bool {
     !token.is_empty() && !cookie.is_empty() && constant_time_eq(token.as_bytes(), cookie.as_bytes())
 }
 
+/// The request's CSRF token (the `authentik_csrf` cookie), or a new one with the `Set-Cookie`
+/// header that stores it added to `headers`; the token goes into every form's hidden input.
+pub fn ensure_csrf(cookie: Option<String>, headers: &mut http::HeaderMap) -> String {
+    if let Some(c) = cookie.filter(|c| !c.is_empty()) {
+        return c;
+    }
+    let token = castellan_crypto::token::random_hex(16);
+    let value = format!("{}={token}; Path=/; SameSite=Lax", crate::auth::CSRF_COOKIE);
+    if let Ok(v) = http::HeaderValue::from_str(&value) {
+        headers.append(http::header::SET_COOKIE, v);
+    }
+    token
+}
+
 /// The challenge response body: every field as a string except those the page declared
 /// boolean (a checkbox: present and not `false` means `true`) or integer (empty means absent).
 pub fn to_json(fields: &[(String, String)]) -> Value {

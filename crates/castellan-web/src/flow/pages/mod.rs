@@ -139,7 +139,8 @@ fn not_found() -> Response {
     secured(StatusCode::NOT_FOUND, HeaderMap::new(), html, None)
 }
 
-fn redirect(mut headers: HeaderMap, to: &str) -> Response {
+/// A `302 Found` to `to` with the page security headers (shared with the user interface).
+pub fn redirect(mut headers: HeaderMap, to: &str) -> Response {
     if let Ok(v) = HeaderValue::from_str(to) {
         headers.insert(header::LOCATION, v);
     }
@@ -147,8 +148,8 @@ fn redirect(mut headers: HeaderMap, to: &str) -> Response {
     (StatusCode::FOUND, headers).into_response()
 }
 
-/// An HTML answer with the page security headers.
-fn secured(
+/// An HTML answer with the page security headers (shared with the user interface).
+pub fn secured(
     status: StatusCode,
     mut headers: HeaderMap,
     html: String,

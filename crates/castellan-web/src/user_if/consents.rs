@@ -1,0 +1,94 @@
+//! `GET /if/user/consents/` lists the user's consent records; `POST /if/user/consents/{id}/revoke/`
+//! deletes one through the same function as `DELETE /api/v3/core/user_consent/{id}/` (records
+//! `model_deleted`; others' records are 404).
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use castellan_store::consent::{self, ConsentFilter};
+use castellan_store::{Page, applications};
+use http::request::Parts;
+use serde_json::json;
+
+use super::library::display;
+use super::render::{self, Common};
+use super::{Refusal, html, poster, refused, see_other, visitor};
+use crate::context::RequestContext;
+use crate::state::AppState;
+
+/// The most consents listed.
+const LIMIT: i64 = 500;
+
+/// Shows the consents page.
+pub async fn page(State(state): State<AppState>, parts: Parts) -> Response {
+    match show(&state, &parts).await {
+        Ok(r) => r,
+        Err(r) => refused(r),
+    }
+}
+
+async fn show(state: &AppState, parts: &Parts) -> Result<Response, Refusal> {
+    let v = visitor(state, parts).await?;
+    let mut conn = state.store.conn().await?;
+    let brand = render::brand(&mut conn, parts).await?;
+    let f = ConsentFilter {
+        owner: Some(v.principal.user.pk),
+        ..Default::default()
+    };
+    let page = Page {
+        page: 1,
+        page_size: LIMIT,
+    };
+    let (rows, _) = consent::list_filtered(&mut conn, &f, page).await?;
+    let mut app_ids: Vec<_> = rows.iter().map(|c| c.application).collect();
+    app_ids.sort_unstable();
+    app_ids.dedup();
+    let names: HashMap<_, _> = applications::get_many(&mut conn, &app_ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.pk, a.name))
+        .collect();
+    let list: Vec<_> = rows
+        .into_iter()
+        .map(|c| {
+            json!({
+                "pk": c.pk,
+                "application": names.get(&c.application).cloned().unwrap_or_default(),
+                "permissions": c.permissions, "expiring": c.expiring,
+                "expires": c.expires.map(|e| e.format("%Y-%m-%d %H:%M UTC").to_string()),
+            })
+        })
+        .collect();
+    let user = &v.principal.user;
+    let common = Common {
+        brand: &brand,
+        user: display(user),
+        section: "consents",
+        title: "Consents",
+        csrf: &v.csrf,
+    };
+    let body = render::page(
+        "consents.html",
+        &common,
+        render::value(json!({ "consents": list })),
+    );
+    Ok(html(StatusCode::OK, v, body))
+}
+
+/// Revokes one of the user's consents.
+pub async fn revoke(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    mut parts: Parts,
+    body: Bytes,
+) -> Response {
+    let run = async {
+        let (v, _) = poster(&state, &mut parts, &body).await?;
+        let ctx = RequestContext::of(&parts, &state);
+        crate::api::consent::destroy(State(state.clone()), v.own(), ctx, Path(id)).await?;
+        Ok::<_, Refusal>(see_other("/if/user/consents/"))
+    };
+    run.await.unwrap_or_else(refused)
+}
