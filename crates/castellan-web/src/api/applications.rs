@@ -1,9 +1,9 @@
 //! `/api/v3/core/applications/` (lookup by `slug`): CRUD and `check_access` (spec §1.3).
 //!
-//! Deviations until the policy engine and RBAC arrive: every endpoint requires a superuser
-//! (authentik lets any authenticated user list the applications their policies allow and check
-//! their own access); the list is not policy-filtered (superusers see every application, as with
-//! `superuser_full_list=true`); `for_user` naming another user than the caller is a 400; the
+//! Deviations until RBAC arrives: every endpoint requires a superuser (authentik lets any
+//! authenticated user list the applications their policies allow and check their own access);
+//! the list is not policy-filtered (superusers see every application, as with
+//! `superuser_full_list=true`; the user interface's library is filtered); `for_user` naming another user than the caller is a 400; the
 //! computed `launch_url` only formats `meta_launch_url` (provider launch URLs arrive with the
 //! providers).
 use std::collections::HashMap;
@@ -607,28 +607,48 @@ pub async fn destroy(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /core/applications/{slug}/check_access/?for_user=<id>`.
-///
-/// There are no policies yet: with no policy bound to an application authentik's engine passes,
-/// so the answer is always `{passing: true, messages: [], log_messages: []}`. Superusers only
+/// `GET /core/applications/{slug}/check_access/?for_user=<id>`: runs the application's policy
+/// bindings for the caller or `for_user` (spec §1.3) with the engine flows use. Superusers only
 /// for now (authentik also lets any user check their own access); `for_user` must name an
 /// existing user (authentik's "User not found" / "for_user must be numerical").
 pub async fn check_access(
     State(state): State<AppState>,
-    _admin: Admin,
+    admin: Admin,
     Path(slug): Path<String>,
     params: Params,
+    ctx: RequestContext,
 ) -> ApiResult<Json<PolicyTestResult>> {
     let mut conn = state.store.conn().await?;
-    load(&mut conn, &slug).await?;
-    if let Some(pk) = for_user_param(&params, "for_user must be numerical")?
-        && users::get(&mut conn, pk).await?.is_none()
-    {
-        return Err(ApiError::field("for_user", "User not found"));
-    }
+    let application = load(&mut conn, &slug).await?;
+    let user = match for_user_param(&params, "for_user must be numerical")? {
+        Some(pk) => users::get(&mut conn, pk)
+            .await?
+            .ok_or_else(|| ApiError::field("for_user", "User not found"))?,
+        None => admin.0.user.clone(),
+    };
+    let tagged = crate::flow::user_json::of(&mut conn, &user, &state.install_id).await?;
+    let request = castellan_flows::FlowRequest {
+        client_ip: ctx.client_ip.clone(),
+        user_agent: ctx.user_agent.clone(),
+        request_id: ctx.request_id.clone(),
+        is_superuser: tagged.get("is_superuser").and_then(Value::as_bool) == Some(true),
+        user: Some(tagged.clone()),
+        ..Default::default()
+    };
+    let mut env = crate::flow::env::StoreFlowEnv::new(state.clone(), conn, ctx);
+    let verdict = crate::flow::policies::evaluate(
+        &mut env,
+        application.pk,
+        application.policy_engine_mode,
+        Some(&tagged),
+        &Map::new(),
+        &request,
+    )
+    .await
+    .map_err(|e| ApiError::Internal(e.0))?;
     Ok(Json(PolicyTestResult {
-        passing: true,
-        messages: Vec::new(),
+        passing: verdict.passing,
+        messages: verdict.messages,
         log_messages: Vec::new(),
     }))
 }

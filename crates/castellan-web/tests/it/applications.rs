@@ -530,6 +530,33 @@ db_test!(for_user_and_check_access, |app: TestApp| async move {
         .await;
     assert_eq!(r.json, json!({"for_user": ["for_user must be numerical"]}));
 
+    // The application's policies decide: a policy that lets only `someone` in.
+    let created = app.admin("GET", &format!("{BASE}a/"), None).await;
+    let pbm = created.json["pk"].as_str().unwrap().to_string();
+    crate::flow_support::bind_expression(
+        &app,
+        &pbm,
+        "only-someone",
+        "ak_message('Only someone may use this')\nreturn request.user.username == 'someone'",
+        false,
+    )
+    .await;
+    let r = app
+        .admin("GET", &format!("{BASE}a/check_access/"), None)
+        .await;
+    assert_eq!(
+        r.json,
+        json!({"passing": false, "messages": ["Only someone may use this"], "log_messages": []})
+    );
+    let r = app
+        .admin(
+            "GET",
+            &format!("{BASE}a/check_access/?for_user={other}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.json["passing"], true, "{}", r.text);
+
     // Not a superuser: denied until RBAC and the policy engine arrive.
     let auth = format!("Bearer {key}");
     let r = app
