@@ -25,6 +25,12 @@ pub const LOGIN_URL: &str = "/flows/-/default/authentication/?next=/if/user/";
 /// Routes of the user interface.
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
+        // As authentik's root view: the start page is the user interface (which sends anonymous
+        // visitors to the authentication flow).
+        .route(
+            "/",
+            get(|| async { axum::response::Redirect::to("/if/user/") }),
+        )
         .route("/if/user/", get(library::page))
         .route("/if/user/settings/", get(settings::page))
         .route("/if/user/sessions/", get(sessions::page))

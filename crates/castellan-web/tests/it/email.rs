@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 use crate::flow_support::{defaults, user};
 
 /// Points the app's global email settings at `127.0.0.1:port` (plain SMTP).
-fn with_smtp(mut app: TestApp, port: u16) -> TestApp {
+pub fn with_smtp(mut app: TestApp, port: u16) -> TestApp {
     let mut settings = (*app.state.settings).clone();
     settings.email.smtp.host = "127.0.0.1".into();
     settings.email.smtp.port = port;
@@ -36,7 +36,7 @@ fn with_clock(mut app: TestApp) -> (TestApp, ManualClock) {
 }
 
 /// Applies `blueprints/example/<name>` from authentik's reference tree as it is.
-async fn example(app: &TestApp, name: &str) {
+pub async fn example(app: &TestApp, name: &str) {
     let path = crate::blueprints_snapshot::reference_dir()
         .join("example")
         .join(name);

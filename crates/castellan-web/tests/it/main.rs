@@ -10,6 +10,7 @@ mod blueprints_snapshot;
 mod brands;
 mod browser;
 mod browser_flow_pages;
+mod browser_recovery;
 mod browser_user_interface;
 mod certificates;
 mod challenge_schema;
