@@ -12,9 +12,8 @@ use castellan_store::{Page, applications};
 use http::request::Parts;
 use serde_json::json;
 
-use super::library::display;
-use super::render::{self, Common};
-use super::{Refusal, html, poster, refused, see_other, visitor};
+use super::render;
+use super::{Refusal, poster, refused, section_page, see_other, visitor};
 use crate::context::RequestContext;
 use crate::state::AppState;
 
@@ -61,20 +60,13 @@ async fn show(state: &AppState, parts: &Parts) -> Result<Response, Refusal> {
             })
         })
         .collect();
-    let user = &v.principal.user;
-    let common = Common {
-        brand: &brand,
-        user: display(user),
-        section: "consents",
-        title: "Consents",
-        csrf: &v.csrf,
-    };
-    let body = render::page(
-        "consents.html",
-        &common,
+    Ok(section_page(
+        StatusCode::OK,
+        v,
+        &brand,
+        ("consents", "Consents", "consents.html"),
         render::value(json!({ "consents": list })),
-    );
-    Ok(html(StatusCode::OK, v, body))
+    ))
 }
 
 /// Revokes one of the user's consents.

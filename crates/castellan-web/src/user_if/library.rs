@@ -11,8 +11,8 @@ use http::request::Parts;
 use serde::Serialize;
 use serde_json::Map;
 
-use super::render::{self, Common};
-use super::{Refusal, html, refused, visitor};
+use super::render;
+use super::{Refusal, refused, section_page, visitor};
 use crate::api::applications::{ApplicationJson, applications_json};
 use crate::context::RequestContext;
 use crate::flow::env::StoreFlowEnv;
@@ -98,19 +98,13 @@ async fn show(state: &AppState, parts: &Parts) -> Result<Response, Refusal> {
         }
     }
     groups.sort_by(|a, b| a.name.cmp(&b.name));
-    let common = Common {
-        brand: &brand,
-        user: display(user),
-        section: "library",
-        title: "My applications",
-        csrf: &v.csrf,
-    };
-    let body = render::page(
-        "library.html",
-        &common,
+    Ok(section_page(
+        StatusCode::OK,
+        v,
+        &brand,
+        ("library", "My applications", "library.html"),
         render::value(serde_json::json!({"groups": groups, "search": search})),
-    );
-    Ok(html(StatusCode::OK, v, body))
+    ))
 }
 
 /// The name shown for the signed-in user (name, else username).

@@ -157,6 +157,26 @@ pub fn html(status: StatusCode, v: Visitor, body: String) -> Response {
     secured(status, headers, body, None)
 }
 
+/// A page of the user interface for the signed-in visitor: the layout's common values (brand,
+/// user, navigation `section`, `title`) around `template` rendered with `data`.
+pub fn section_page(
+    status: StatusCode,
+    v: Visitor,
+    brand: &castellan_core::brand::Brand,
+    (section, title, template): (&str, &str, &str),
+    data: minijinja::Value,
+) -> Response {
+    let common = render::Common {
+        brand,
+        user: library::display(&v.principal.user),
+        section,
+        title,
+        csrf: &v.csrf,
+    };
+    let body = render::page(template, &common, data);
+    html(status, v, body)
+}
+
 /// `303 See Other` back to a list after a write (post/redirect/get).
 pub fn see_other(to: &str) -> Response {
     let mut res = redirect(HeaderMap::new(), to);

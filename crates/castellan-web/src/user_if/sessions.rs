@@ -10,9 +10,8 @@ use castellan_store::sessions::{self, AuthenticatedSessionFilter};
 use http::request::Parts;
 use serde_json::json;
 
-use super::library::display;
-use super::render::{self, Common};
-use super::{Refusal, html, poster, refused, see_other, visitor};
+use super::render;
+use super::{Refusal, poster, refused, section_page, see_other, visitor};
 use crate::auth::AuthMethod;
 use crate::state::AppState;
 
@@ -56,20 +55,13 @@ async fn show(state: &AppState, parts: &Parts) -> Result<Response, Refusal> {
             })
         })
         .collect();
-    let user = &v.principal.user;
-    let common = Common {
-        brand: &brand,
-        user: display(user),
-        section: "sessions",
-        title: "Sessions",
-        csrf: &v.csrf,
-    };
-    let body = render::page(
-        "sessions.html",
-        &common,
+    Ok(section_page(
+        StatusCode::OK,
+        v,
+        &brand,
+        ("sessions", "Sessions", "sessions.html"),
         render::value(json!({ "sessions": list })),
-    );
-    Ok(html(StatusCode::OK, v, body))
+    ))
 }
 
 /// Revokes one of the user's sessions.

@@ -8,9 +8,8 @@ use http::request::Parts;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::library::display;
-use super::render::{self, Common};
-use super::{Refusal, html, refused, visitor};
+use super::render;
+use super::{Refusal, refused, section_page, visitor};
 use crate::state::AppState;
 
 /// The `meta_model_name` of password stages.
@@ -53,20 +52,15 @@ async fn show(state: &AppState, parts: &Parts) -> Result<Response, Refusal> {
         }
     }
     let user = &v.principal.user;
-    let common = Common {
-        brand: &brand,
-        user: display(user),
-        section: "settings",
-        title: "Settings",
-        csrf: &v.csrf,
-    };
-    let body = render::page(
-        "settings.html",
-        &common,
-        render::value(json!({
-            "name": user.name, "username": user.username, "email": user.email,
-            "settings_url": settings_url, "password_urls": password_urls,
-        })),
-    );
-    Ok(html(StatusCode::OK, v, body))
+    let data = render::value(json!({
+        "name": user.name, "username": user.username, "email": user.email,
+        "settings_url": settings_url, "password_urls": password_urls,
+    }));
+    Ok(section_page(
+        StatusCode::OK,
+        v,
+        &brand,
+        ("settings", "Settings", "settings.html"),
+        data,
+    ))
 }

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::library::display;
 use super::render::{self, Common};
-use super::{Refusal, Visitor, field, html, poster, refused, see_other, visitor};
+use super::{Refusal, Visitor, field, html, poster, refused, section_page, see_other, visitor};
 use crate::api::tokens::{model_ref, validate};
 use crate::context::RequestContext;
 use crate::error::ApiError;
@@ -75,20 +75,13 @@ async fn render_list(
             })
         })
         .collect();
-    let user = &v.principal.user;
-    let common = Common {
-        brand: &brand,
-        user: display(user),
-        section: "tokens",
-        title: "Tokens and App passwords",
-        csrf: &v.csrf,
-    };
-    let body = render::page(
-        "tokens.html",
-        &common,
+    Ok(section_page(
+        status,
+        v,
+        &brand,
+        ("tokens", "Tokens and App passwords", "tokens.html"),
         render::value(json!({ "tokens": list, "form": form, "errors": errors })),
-    );
-    Ok(html(status, v, body))
+    ))
 }
 
 /// Creates a token for the user and shows its key once.
