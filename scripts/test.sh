@@ -11,8 +11,8 @@
 # - the openssl CLI is installed if missing (used by interoperability tests);
 # - aiosmtpd (the SMTP peer of the email tests) is installed into a venv,
 #   CASTELLAN_TEST_VENV (default /var/cache/castellan-venv), when missing;
-# - Chromium (Debian) and playwright-core (npm, under /var/cache/castellan-node) for
-#   the browser tests, when missing;
+# - Chromium (Debian), playwright-core and axe-core (npm, under /var/cache/castellan-node)
+#   for the browser tests, when missing;
 # - CARGO_TARGET_DIR defaults to /var/cache/castellan-target (persistent);
 # - CASTELLAN_TEST_POSTGRES_URL defaults to the local cluster's postgres role.
 set -euo pipefail
@@ -92,7 +92,15 @@ if [ ! -d "$CASTELLAN_TEST_NODE_MODULES/playwright-core" ]; then
   npm install --silent --no-audit --no-fund --prefix "$CASTELLAN_TEST_NODE_DIR" playwright-core \
     || die "npm install playwright-core failed"
 fi
-say "chromium and playwright-core are available"
+# axe-core (the accessibility engine injected into pages by the browser tests).
+if [ ! -f "$CASTELLAN_TEST_NODE_MODULES/axe-core/axe.min.js" ]; then
+  command -v npm >/dev/null 2>&1 || die "npm is missing (apt-get install nodejs npm)"
+  say "installing axe-core into $CASTELLAN_TEST_NODE_DIR"
+  mkdir -p "$CASTELLAN_TEST_NODE_DIR"
+  npm install --silent --no-audit --no-fund --prefix "$CASTELLAN_TEST_NODE_DIR" axe-core \
+    || die "npm install axe-core failed"
+fi
+say "chromium, playwright-core and axe-core are available"
 
 # --- environment --------------------------------------------------------------
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/cache/castellan-target}"

@@ -21,6 +21,7 @@ pub fn web_settings(settings: &Settings) -> WebSettings {
     let er = &settings.error_reporting;
     WebSettings {
         max_body_bytes: settings.web.max_body_bytes,
+        custom_css: settings.web.custom_css.clone(),
         cookie_domain: settings.cookie_domain.clone(),
         debug: settings.debug,
         build_hash: BUILD_HASH.to_owned(),

@@ -38,6 +38,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "config_version",
         sql: include_str!("../migrations/0004_config_version.sql"),
     },
+    Migration {
+        version: 5,
+        name: "page_indexes",
+        sql: include_str!("../migrations/0005_page_indexes.sql"),
+    },
 ];
 
 /// Key of the PostgreSQL advisory lock held while migrating ("castellan" in ASCII, truncated).

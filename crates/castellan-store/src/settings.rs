@@ -8,6 +8,9 @@ use crate::codec::text;
 pub const INSTALL_ID: &str = "install_id";
 /// Key of the generated secret key.
 pub const SECRET_KEY: &str = "secret_key";
+/// Key of the tenant setting `impersonation` (authentik's default: enabled); `false` turns
+/// `POST /core/users/{id}/impersonate/` off.
+pub const IMPERSONATION: &str = "impersonation";
 
 /// Reads a setting.
 pub async fn get(conn: &mut AnyConnection, key: &str) -> Result<Option<String>, StoreError> {

@@ -148,6 +148,15 @@ impl TestApp {
         self
     }
 
+    /// Changes the app's web settings and rebuilds the router.
+    pub fn with_web_settings(mut self, change: impl FnOnce(&mut WebSettings)) -> Self {
+        let mut settings = (*self.state.settings).clone();
+        change(&mut settings);
+        self.state.settings = Arc::new(settings);
+        self.router = castellan_web::router(self.state.clone());
+        self
+    }
+
     /// Serves the router on a loopback port for real clients (a browser); the server stops when
     /// the returned handle is dropped or aborted. Returns `http://127.0.0.1:<port>`.
     ///

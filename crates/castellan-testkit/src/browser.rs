@@ -5,7 +5,11 @@
 //!
 //! A script is the body of an `async (page, args, helpers) => result` function: `page` is a fresh
 //! page of a new context, `args` the JSON given by the test, `helpers.screenshot(name)` saves
-//! `target/screenshots/<name>.png`; what the function returns comes back as JSON.
+//! `target/screenshots/<name>.png`, `helpers.axe(exclude)` runs axe-core (npm, installed next to
+//! `playwright-core`) on the page with the WCAG 2.0/2.1 A and AA rules and returns the violations
+//! (`[{id, impact, help, nodes: [{target, summary}]}]`; `exclude` an optional list of CSS
+//! selectors, `strict` of rule ids whose "needs review" results count as violations); what the
+//! function returns comes back as JSON.
 use std::path::PathBuf;
 use std::process::Command;
 

@@ -6,6 +6,7 @@ pub mod browser;
 pub mod db;
 pub mod flow_client;
 pub mod mmdb;
+pub mod page_bench;
 pub mod smtp;
 
 pub use app::{Response, TestApp};

@@ -19,6 +19,22 @@ pub fn user_snapshot(user: Option<&User>) -> Value {
     }
 }
 
+/// The user snapshot of an event from a request: while the request's session impersonates,
+/// the original user with the impersonated one as `on_behalf_of` (as authentik's `from_http`),
+/// else `user`'s snapshot.
+pub fn request_user_snapshot(ctx: &RequestContext, user: Option<&User>) -> Value {
+    match &ctx.impersonation {
+        Some(imp) => {
+            let mut snapshot = user_snapshot(Some(&imp.original));
+            if let Value::Object(map) = &mut snapshot {
+                map.insert("on_behalf_of".into(), user_snapshot(Some(&imp.user)));
+            }
+            snapshot
+        }
+        None => user_snapshot(user),
+    }
+}
+
 /// The `{app, model_name, pk, name}` reference to a model instance.
 pub fn model_ref(app: &str, model_name: &str, pk: impl ToString, name: &str) -> Value {
     json!({"app": app, "model_name": model_name, "pk": pk.to_string(), "name": name})
@@ -53,7 +69,7 @@ pub async fn record(
     cleanse(&mut context);
     let event = Event {
         event_uuid: Uuid::new_v4(),
-        user: user_snapshot(user),
+        user: request_user_snapshot(ctx, user),
         action: action.to_string(),
         app: app.to_string(),
         context,

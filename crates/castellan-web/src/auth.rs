@@ -27,6 +27,11 @@ pub const SESSION_COOKIE: &str = "authentik_session";
 pub const CSRF_COOKIE: &str = "authentik_csrf";
 /// CSRF header echoing the cookie.
 pub const CSRF_HEADER: &str = "x-authentik-csrf";
+/// Session data key of the impersonated user's pk (authentik's key; the session's user is then
+/// the impersonated user, so flows and pages act as them).
+pub const SESSION_KEY_IMPERSONATE_USER: &str = "authentik/impersonate/user";
+/// Session data key of the original (impersonating) user's pk.
+pub const SESSION_KEY_IMPERSONATE_ORIGINAL_USER: &str = "authentik/impersonate/original_user";
 
 /// How the caller authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +53,33 @@ pub struct Principal {
     pub method: AuthMethod,
     /// Every group, as read while authenticating (one snapshot per request, reused by handlers).
     pub groups: Arc<Vec<Group>>,
+    /// While the session impersonates `user`: who started it (spec §1.1 `impersonate`).
+    pub impersonation: Option<Arc<Impersonation>>,
+}
+
+/// A session switched to another user by `POST /core/users/{id}/impersonate/`.
+#[derive(Debug, Clone)]
+pub struct Impersonation {
+    /// The user who impersonates (events record them as `user`).
+    pub original: User,
+    /// The impersonated user (events record them as `on_behalf_of`).
+    pub user: User,
+}
+
+/// The pks `(impersonated, original)` a session's data names, when both are present.
+pub fn impersonation_keys(data: &Value) -> Option<(i64, i64)> {
+    let user = data.get(SESSION_KEY_IMPERSONATE_USER)?.as_i64()?;
+    let original = data.get(SESSION_KEY_IMPERSONATE_ORIGINAL_USER)?.as_i64()?;
+    Some((user, original))
+}
+
+/// The impersonation of the request's caller, once authenticated (read by
+/// [`RequestContext`] so events name the original user).
+pub fn impersonation_of(parts: &Parts) -> Option<Arc<Impersonation>> {
+    parts
+        .extensions
+        .get::<Principal>()
+        .and_then(|p| p.impersonation.clone())
 }
 
 /// A caller who must be a superuser (admin endpoints; RBAC arrives later: deny by default).
@@ -86,6 +118,7 @@ async fn principal(
         is_superuser,
         method,
         groups: Arc::new(all),
+        impersonation: None,
     })
 }
 
@@ -127,7 +160,21 @@ async fn by_session(
     let Some(pk) = session.user else {
         return Ok(None);
     };
-    let Some(user) = users::get(&mut conn, pk).await?.filter(|u| u.is_active) else {
+    // Only a consistent pair counts (a later login in the same session replaces the user).
+    let impersonating = impersonation_keys(&session.data).filter(|(user, _)| *user == pk);
+    let original = match impersonating {
+        // The original user must still exist and be active, or the session is over.
+        Some((_, original)) => match users::get(&mut conn, original).await? {
+            Some(u) if u.is_active => Some(u),
+            _ => return Ok(None),
+        },
+        None => None,
+    };
+    // As authentik, an impersonated user counts as active.
+    let Some(user) = users::get(&mut conn, pk)
+        .await?
+        .filter(|u| u.is_active || original.is_some())
+    else {
         return Ok(None);
     };
     if let Value::Object(data) = &mut session.data {
@@ -156,15 +203,30 @@ async fn by_session(
             return Err(forbidden("CSRF Failed: CSRF token incorrect."));
         }
     }
-    let p = principal(&mut conn, user, AuthMethod::Session(sid)).await?;
+    let mut p = principal(&mut conn, user, AuthMethod::Session(sid)).await?;
+    p.impersonation = original.map(|original| {
+        Arc::new(Impersonation {
+            original,
+            user: p.user.clone(),
+        })
+    });
     Ok(Some((p, conn)))
 }
+
+/// A caller already authenticated by a page that calls the API in process (the admin interface,
+/// after its own session and CSRF checks): the API takes it instead of looking the session up a
+/// second time. Only code in this crate attaches it to a request; clients cannot.
+#[derive(Clone)]
+pub(crate) struct InProcessCaller(pub(crate) Principal);
 
 /// Authenticates a request, keeping the connection it used; `Ok(None)` without credentials.
 async fn authenticate_with_conn(
     state: &AppState,
     parts: &Parts,
 ) -> Result<Option<(Principal, DbConn)>, ApiError> {
+    if let Some(InProcessCaller(p)) = parts.extensions.get::<InProcessCaller>() {
+        return Ok(Some((p.clone(), state.store.conn().await?)));
+    }
     if let Some(header) = parts.headers.get(http::header::AUTHORIZATION) {
         let header = header.to_str().map_err(|_| forbidden("Malformed header"))?;
         let (scheme, value) = header.split_once(' ').unwrap_or((header, ""));

@@ -31,6 +31,9 @@ pub struct RequestContext {
     pub host: String,
     /// GeoIP/ASN databases, for the `geo` and `asn` of events.
     pub geoip: std::sync::Arc<crate::geoip::GeoIp>,
+    /// While the authenticated caller impersonates: events name the original user as `user`
+    /// and the impersonated one as `on_behalf_of` (spec §10.1).
+    pub impersonation: Option<std::sync::Arc<crate::auth::Impersonation>>,
 }
 
 /// Whether `ip` is inside one of `cidrs`.
@@ -120,13 +123,20 @@ impl RequestContext {
             .unwrap_or_default();
         Self {
             client_ip: Self::client_ip_of(parts, state),
-            path: parts.uri.path().to_string(),
+            // The full path: routers nested under `/api/v3` see only the rest in `uri`.
+            path: parts
+                .extensions
+                .get::<axum::extract::OriginalUri>()
+                .map(|o| o.0.path())
+                .unwrap_or(parts.uri.path())
+                .to_string(),
             method: parts.method.to_string(),
             args,
             user_agent: header(parts, "user-agent"),
             request_id: header(parts, "x-request-id"),
             host: header(parts, "host"),
             geoip: state.geoip.clone(),
+            impersonation: crate::auth::impersonation_of(parts),
         }
     }
 

@@ -1,6 +1,7 @@
 //! Castellan's HTTP surface: the `/api/v3` router, authentication, CSRF, errors, health checks.
 //! Handlers are thin: extract, call the store or a protocol function, map the result.
 
+pub mod admin_if;
 pub mod api;
 pub mod audit;
 pub mod auth;

@@ -435,6 +435,7 @@ fn operation_extras() -> impl Iterator<Item = &'static OperationExtra> {
     crate::api::flows_executor_schema::EXTRAS
         .iter()
         .chain(crate::api::users_recovery_email::EXTRAS)
+        .chain(crate::api::users_impersonate::EXTRAS)
 }
 
 fn apply_extra(op: &mut Value, extra: Value) {
@@ -470,6 +471,7 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
         crate::api::stages_prompts::preview::OPERATIONS,
         crate::api::users_recovery::OPERATIONS,
         crate::api::users_recovery_email::OPERATIONS,
+        crate::api::users_impersonate::OPERATIONS,
         crate::api::policies::OPERATIONS,
         crate::api::policy_bindings::OPERATIONS,
         crate::api::flows_transfer::OPERATIONS,

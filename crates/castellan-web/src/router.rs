@@ -19,7 +19,33 @@ async fn api_not_found() -> ApiError {
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
+    // The admin interface calls the API in process, through its own copy of the routes.
+    let internal = crate::admin_if::dispatch::InternalApi(
+        Router::new()
+            .nest("/api/v3", api_routes())
+            .with_state(state.clone()),
+    );
+    Router::new()
+        .nest("/api/v3", api_routes())
+        .merge(crate::flow::browser_routes())
+        .merge(crate::user_if::routes())
+        .merge(crate::admin_if::routes())
+        .route("/-/health/live/", get(health::live).head(health::live))
+        .route("/-/health/ready/", get(health::ready).head(health::ready))
+        .layer(axum::Extension(internal))
+        .layer(axum::middleware::from_fn(
+            crate::middleware::request_context,
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            use axum::response::IntoResponse;
+            ApiError::Internal("handler panicked".into()).into_response()
+        }))
+        .with_state(state)
+}
+
+/// The `/api/v3` routes (relative to that prefix).
+fn api_routes() -> Router<AppState> {
+    Router::new()
         .route("/core/users/", get(users::list).post(users::create))
         .route("/core/users/me/", get(users::me))
         .route("/core/users/paths/", get(users::paths))
@@ -76,23 +102,10 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::api::flow_bindings::routes())
         .merge(crate::api::stages::routes())
         .merge(crate::api::users_recovery::routes())
+        .merge(crate::api::users_impersonate::routes())
         .merge(crate::api::users_recovery_email::routes())
         .merge(crate::api::policies::routes())
         .merge(crate::flow::routes())
         .fallback(api_not_found)
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed });
-    Router::new()
-        .nest("/api/v3", api)
-        .merge(crate::flow::browser_routes())
-        .merge(crate::user_if::routes())
-        .route("/-/health/live/", get(health::live).head(health::live))
-        .route("/-/health/ready/", get(health::ready).head(health::ready))
-        .layer(axum::middleware::from_fn(
-            crate::middleware::request_context,
-        ))
-        .layer(CatchPanicLayer::custom(|_| {
-            use axum::response::IntoResponse;
-            ApiError::Internal("handler panicked".into()).into_response()
-        }))
-        .with_state(state)
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }

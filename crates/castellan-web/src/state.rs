@@ -34,6 +34,8 @@ pub struct WebSettings {
     pub asn_database: Option<std::path::PathBuf>,
     /// Global email settings (`email.*`).
     pub email: crate::email::EmailSettings,
+    /// `web.custom_css`: the stylesheet served as `/static/dist/custom.css`; `None`: empty.
+    pub custom_css: Option<std::path::PathBuf>,
 }
 
 impl Default for WebSettings {
@@ -58,6 +60,7 @@ impl Default for WebSettings {
             geoip_database: None,
             asn_database: None,
             email: crate::email::EmailSettings::default(),
+            custom_css: None,
         }
     }
 }

@@ -84,6 +84,7 @@ pub(crate) fn entries(s: &Settings) -> Vec<(&'static str, String)> {
             "web.request_timeout_seconds",
             w.request_timeout_seconds.to_string(),
         ),
+        ("web.custom_css", opt_path(w.custom_css.as_deref())),
         ("error_reporting.enabled", er.enabled.to_string()),
         ("error_reporting.sentry_dsn", opt(er.sentry_dsn.as_deref())),
         ("error_reporting.environment", text(&er.environment)),

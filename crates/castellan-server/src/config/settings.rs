@@ -165,6 +165,8 @@ pub struct WebSettings {
     pub max_body_bytes: usize,
     /// `web.request_timeout_seconds`.
     pub request_timeout_seconds: u64,
+    /// `web.custom_css`: a stylesheet every page loads after Castellan's own; `None`: none.
+    pub custom_css: Option<PathBuf>,
 }
 
 /// `error_reporting.*`.

@@ -214,6 +214,7 @@ fn web(r: &mut Reader<'_>) -> Option<WebSettings> {
     let tls_key = r.opt_path("web.tls_key");
     let max_body_bytes = r.uint::<usize>("web.max_body_bytes", "a size in bytes");
     let request_timeout_seconds = r.seconds("web.request_timeout_seconds");
+    let custom_css = r.opt_path("web.custom_css");
     if let (Some(cert), Some(key)) = (&tls_certificate, &tls_key) {
         match (cert.is_some(), key.is_some()) {
             (true, false) => r.error("web.tls_key", "must be set when web.tls_certificate is set"),
@@ -226,6 +227,7 @@ fn web(r: &mut Reader<'_>) -> Option<WebSettings> {
         tls_key: tls_key?,
         max_body_bytes: max_body_bytes?,
         request_timeout_seconds: request_timeout_seconds?,
+        custom_css: custom_css?,
     })
 }
 

@@ -39,5 +39,6 @@ pub mod used_by;
 pub mod user_agent;
 pub mod user_json;
 pub mod users;
+pub mod users_impersonate;
 pub mod users_recovery;
 pub mod users_recovery_email;

@@ -384,7 +384,7 @@ pub struct UserSelf {
 pub struct SessionUser {
     /// The current user.
     pub user: UserSelf,
-    /// The impersonating user, while impersonating (impersonation arrives later).
+    /// The impersonating (original) user, while the session impersonates `user`.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = UserSelf, required = false)]
     pub original: Option<UserSelf>,
@@ -402,18 +402,21 @@ fn deep_merge(dst: &mut Value, src: &Value) {
     }
 }
 
-/// `GET /core/users/me/`.
-pub async fn me(
-    State(state): State<AppState>,
-    principal: Principal,
-) -> ApiResult<Json<SessionUser>> {
-    let mut conn = state.store.conn().await?;
-    let index = GroupIndex::from_shared(principal.groups.clone());
-    let u = principal.user;
-    let direct = users::direct_groups(&mut conn, &[u.pk])
+/// The `UserSelf` of `u`: recursive groups (from the `index` snapshot) and the settings merged
+/// from their attributes.
+async fn user_self(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    index: &GroupIndex,
+    u: User,
+    is_superuser: Option<bool>,
+) -> ApiResult<UserSelf> {
+    let direct = users::direct_groups(conn, &[u.pk])
         .await?
         .remove(&u.pk)
         .unwrap_or_default();
+    let is_superuser =
+        is_superuser.unwrap_or_else(|| castellan_core::group::is_superuser(&direct, index.all()));
     let recursive = castellan_core::group::recursive_groups(&direct, index.all());
     let mut groups: Vec<_> = recursive.iter().filter_map(|id| index.get(id)).collect();
     groups.sort_by(|a, b| a.name.cmp(&b.name));
@@ -423,29 +426,48 @@ pub async fn me(
     }
     deep_merge(&mut attrs, &u.attributes);
     let settings = attrs.get("settings").cloned().unwrap_or_else(|| json!({}));
-    Ok(Json(SessionUser {
-        user: UserSelf {
-            pk: u.pk,
-            uid: user_uid(u.pk, &state.install_id),
-            username: u.username,
-            name: u.name,
-            is_active: u.is_active,
-            is_superuser: principal.is_superuser,
-            groups: groups
-                .iter()
-                .map(|g| UserSelfGroups {
-                    name: g.name.clone(),
-                    pk: g.pk.to_string(),
-                })
-                .collect(),
-            email: u.email,
-            avatar: DEFAULT_AVATAR.into(),
-            settings,
-            user_type: u.user_type.as_str().into(),
-            system_permissions: Vec::new(),
-        },
-        original: None,
-    }))
+    Ok(UserSelf {
+        pk: u.pk,
+        uid: user_uid(u.pk, &state.install_id),
+        username: u.username,
+        name: u.name,
+        is_active: u.is_active,
+        is_superuser,
+        groups: groups
+            .iter()
+            .map(|g| UserSelfGroups {
+                name: g.name.clone(),
+                pk: g.pk.to_string(),
+            })
+            .collect(),
+        email: u.email,
+        avatar: DEFAULT_AVATAR.into(),
+        settings,
+        user_type: u.user_type.as_str().into(),
+        system_permissions: Vec::new(),
+    })
+}
+
+/// `GET /core/users/me/`: the caller and, while their session impersonates, the original user.
+pub async fn me(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> ApiResult<Json<SessionUser>> {
+    let mut conn = state.store.conn().await?;
+    let index = GroupIndex::from_shared(principal.groups.clone());
+    let user = user_self(
+        &mut conn,
+        &state,
+        &index,
+        principal.user,
+        Some(principal.is_superuser),
+    )
+    .await?;
+    let original = match principal.impersonation {
+        Some(imp) => Some(user_self(&mut conn, &state, &index, imp.original.clone(), None).await?),
+        None => None,
+    };
+    Ok(Json(SessionUser { user, original }))
 }
 
 /// `UserPath`.

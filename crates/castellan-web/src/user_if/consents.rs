@@ -1,4 +1,4 @@
-//! `GET /if/user/consents/` lists the user's consent records; `POST /if/user/consents/{id}/revoke/`
+//! `GET /if/user/consents/` lists the user's consent records (paged, `?page=N`); `POST /if/user/consents/{id}/revoke/`
 //! deletes one through the same function as `DELETE /api/v3/core/user_consent/{id}/` (records
 //! `model_deleted`; others' records are 404).
 use std::collections::HashMap;
@@ -7,18 +7,15 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use castellan_store::applications;
 use castellan_store::consent::{self, ConsentFilter};
-use castellan_store::{Page, applications};
 use http::request::Parts;
 use serde_json::json;
 
-use super::render;
 use super::{Refusal, poster, refused, section_page, see_other, visitor};
+use super::{paging, render};
 use crate::context::RequestContext;
 use crate::state::AppState;
-
-/// The most consents listed.
-const LIMIT: i64 = 500;
 
 /// Shows the consents page.
 pub async fn page(State(state): State<AppState>, parts: Parts) -> Response {
@@ -36,11 +33,14 @@ async fn show(state: &AppState, parts: &Parts) -> Result<Response, Refusal> {
         owner: Some(v.principal.user.pk),
         ..Default::default()
     };
-    let page = Page {
-        page: 1,
-        page_size: LIMIT,
-    };
-    let (rows, _) = consent::list_filtered(&mut conn, &f, page).await?;
+    let mut number = paging::requested(parts);
+    let (mut rows, count) = consent::list_filtered(&mut conn, &f, paging::page(number)).await?;
+    if number > paging::pages(count) {
+        number = paging::clamp(number, count);
+        rows = consent::list_filtered(&mut conn, &f, paging::page(number))
+            .await?
+            .0;
+    }
     let mut app_ids: Vec<_> = rows.iter().map(|c| c.application).collect();
     app_ids.sort_unstable();
     app_ids.dedup();
@@ -65,7 +65,10 @@ async fn show(state: &AppState, parts: &Parts) -> Result<Response, Refusal> {
         v,
         &brand,
         ("consents", "Consents", "consents.html"),
-        render::value(json!({ "consents": list })),
+        render::value(json!({
+            "consents": list,
+            "pager": paging::pager("/if/user/consents/", number, count),
+        })),
     ))
 }
 

@@ -1,9 +1,13 @@
 //! `/if/user/`: the user interface as server-rendered pages (no JavaScript needed): the
 //! application library, settings links, sessions, consents, tokens and app passwords. Pages need
 //! a logged-in browser session; every write is a plain form post with the CSRF double-submit
-//! token and records the same audit event as the matching `/api/v3` endpoint.
+//! token and records the same audit event as the matching `/api/v3` endpoint. While the session
+//! impersonates another user, every page shows a banner with a button that ends it; lists are
+//! paged on the server (`?page=N`).
 pub mod consents;
+pub mod impersonation;
 pub mod library;
+pub mod paging;
 pub mod render;
 pub mod sessions;
 pub mod settings;
@@ -39,6 +43,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/if/user/consents/{id}/revoke/", post(consents::revoke))
         .route("/if/user/tokens/", get(tokens::page).post(tokens::create))
         .route("/if/user/tokens/{id}/revoke/", post(tokens::revoke))
+        .route("/if/user/impersonate_end/", post(impersonation::end))
 }
 
 /// A signed-in page request: the user, the CSRF token for forms and headers to send back.
@@ -58,6 +63,14 @@ impl Visitor {
         let mut p = self.principal.clone();
         p.is_superuser = false;
         p
+    }
+
+    /// The impersonated username while the session impersonates (the banner's text).
+    pub fn impersonating(&self) -> Option<&str> {
+        self.principal
+            .impersonation
+            .as_ref()
+            .map(|_| self.principal.user.username.as_str())
     }
 }
 
@@ -138,6 +151,8 @@ pub async fn poster(
     let value = HeaderValue::from_str(&token).map_err(|_| Refusal::Csrf)?;
     parts.headers.insert(CSRF_HEADER, value);
     let v = visitor(state, parts).await?;
+    // Events of the write name the impersonating user (see `RequestContext::impersonation`).
+    parts.extensions.insert(v.principal.clone());
     Ok((v, fields))
 }
 
@@ -172,6 +187,8 @@ pub fn section_page(
         section,
         title,
         csrf: &v.csrf,
+        impersonating: v.impersonating(),
+        admin: v.principal.is_superuser,
     };
     let body = render::page(template, &common, data);
     html(status, v, body)

@@ -13,6 +13,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("sessions.html", include_str!("templates/sessions.html")),
     ("consents.html", include_str!("templates/consents.html")),
     ("tokens.html", include_str!("templates/tokens.html")),
+    ("pager.html", include_str!("templates/pager.html")),
     (
         "token_created.html",
         include_str!("templates/token_created.html"),
@@ -53,6 +54,10 @@ pub struct Common<'a> {
     pub title: &'a str,
     /// The CSRF token for forms.
     pub csrf: &'a str,
+    /// While the session impersonates: the impersonated user's username (the banner).
+    pub impersonating: Option<&'a str>,
+    /// Whether the user may open the admin interface (a link in the header).
+    pub admin: bool,
 }
 
 /// Renders `template` with the common values and the page's own `page` values.
@@ -65,6 +70,8 @@ pub fn page(template: &str, common: &Common<'_>, page: Value) -> String {
         section => common.section,
         title => common.title,
         csrf_token => common.csrf,
+        impersonating => common.impersonating,
+        admin => common.admin,
         page => page,
     };
     let env = environment();
@@ -94,7 +101,7 @@ mod tests {
     fn every_template_renders_empty() {
         let brand = Brand::fallback();
         for (name, _) in TEMPLATES {
-            if *name == "layout.html" {
+            if *name == "layout.html" || *name == "pager.html" {
                 continue;
             }
             let common = Common {
@@ -103,9 +110,51 @@ mod tests {
                 section: "library",
                 title: "T",
                 csrf: "tok",
+                impersonating: None,
+                admin: false,
             };
             let html = page(name, &common, value(serde_json::json!({})));
             assert!(!html.contains("could not be shown"), "{name}");
         }
+    }
+
+    #[test]
+    fn banner_only_while_impersonating() {
+        let brand = Brand::fallback();
+        let mut common = Common {
+            brand: &brand,
+            user: "u",
+            section: "library",
+            title: "T",
+            csrf: "tok",
+            impersonating: None,
+            admin: false,
+        };
+        let html = page("settings.html", &common, value(serde_json::json!({})));
+        assert!(!html.contains("impersonating"));
+        assert!(
+            !html.contains("/if/admin/"),
+            "no admin link for non-superusers"
+        );
+        common.admin = true;
+        let html = page("settings.html", &common, value(serde_json::json!({})));
+        assert!(
+            html.contains("href=\"/if/admin/\">Admin interface</a>"),
+            "{html}"
+        );
+        common.impersonating = Some("<bob>");
+        let html = page("settings.html", &common, value(serde_json::json!({})));
+        assert!(
+            html.contains("You're currently impersonating &lt;bob&gt;."),
+            "{html}"
+        );
+        assert!(
+            html.contains("action=\"/if/user/impersonate_end/\""),
+            "{html}"
+        );
+        assert!(
+            html.contains("name=\"csrfmiddlewaretoken\" value=\"tok\""),
+            "{html}"
+        );
     }
 }

@@ -1,22 +1,18 @@
 //! `GET /if/user/sessions/` lists the user's authenticated sessions (user agent, last IP, last
-//! used); `POST /if/user/sessions/{uuid}/revoke/` ends one through the same function as
+//! used), paged (`?page=N`); `POST /if/user/sessions/{uuid}/revoke/` ends one through the same function as
 //! `DELETE /api/v3/core/authenticated_sessions/{uuid}/` (owner-scoped: others' are 404).
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use castellan_store::Page;
 use castellan_store::sessions::{self, AuthenticatedSessionFilter};
 use http::request::Parts;
 use serde_json::json;
 
-use super::render;
 use super::{Refusal, poster, refused, section_page, see_other, visitor};
+use super::{paging, render};
 use crate::auth::AuthMethod;
 use crate::state::AppState;
-
-/// The most sessions listed.
-const LIMIT: i64 = 500;
 
 /// Shows the sessions page.
 pub async fn page(State(state): State<AppState>, parts: Parts) -> Response {
@@ -35,11 +31,15 @@ async fn show(state: &AppState, parts: &Parts) -> Result<Response, Refusal> {
         order_by: Some("s.last_used DESC, s.uuid ASC".into()),
         ..Default::default()
     };
-    let page = Page {
-        page: 1,
-        page_size: LIMIT,
-    };
-    let (rows, _) = sessions::list_authenticated_filtered(&mut conn, &f, page).await?;
+    let mut number = paging::requested(parts);
+    let (mut rows, count) =
+        sessions::list_authenticated_filtered(&mut conn, &f, paging::page(number)).await?;
+    if number > paging::pages(count) {
+        number = paging::clamp(number, count);
+        rows = sessions::list_authenticated_filtered(&mut conn, &f, paging::page(number))
+            .await?
+            .0;
+    }
     let current = match &v.principal.method {
         AuthMethod::Session(key) => Some(key.as_str()),
         AuthMethod::Token => None,
@@ -60,7 +60,10 @@ async fn show(state: &AppState, parts: &Parts) -> Result<Response, Refusal> {
         v,
         &brand,
         ("sessions", "Sessions", "sessions.html"),
-        render::value(json!({ "sessions": list })),
+        render::value(json!({
+            "sessions": list,
+            "pager": paging::pager("/if/user/sessions/", number, count),
+        })),
     ))
 }
 

@@ -1,5 +1,5 @@
 //! `/if/user/tokens/`: the user's API tokens and app passwords. Lists identifier, intent and
-//! expiry (never the key); `POST` creates one with the API's validation and shows its key once;
+//! expiry (never the key), paged (`?page=N`); `POST` creates one with the API's validation and shows its key once;
 //! `POST …/{identifier}/revoke/` deletes one. Both record the API's `model_created` /
 //! `model_deleted` events; tokens of other users (and managed or internal ones) are 404.
 use std::collections::BTreeMap;
@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::library::display;
+use super::paging;
 use super::render::{self, Common};
 use super::{Refusal, Visitor, field, html, poster, refused, section_page, see_other, visitor};
 use crate::api::tokens::{model_ref, validate};
@@ -25,8 +26,9 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::write::Write;
 
-/// The most tokens listed.
-const LIMIT: i64 = 500;
+/// The most tokens of one user read to page the manageable ones (the store cannot filter out
+/// managed tokens and other intents, so they are filtered and paged here).
+const SCAN_LIMIT: i64 = 10_000;
 
 /// Whether the user interface shows and manages this token (own, not managed, API or app
 /// password: other intents belong to flows and outposts).
@@ -57,16 +59,22 @@ async fn render_list(
     let brand = render::brand(conn, parts).await?;
     let f = TokenFilter {
         user: Some(v.principal.user.pk),
+        order_by: Some("identifier ASC".into()),
         ..Default::default()
     };
     let page = Page {
         page: 1,
-        page_size: LIMIT,
+        page_size: SCAN_LIMIT,
     };
     let (rows, _) = tokens::list(conn, &f, page).await?;
-    let list: Vec<_> = rows
+    let rows: Vec<_> = rows
         .into_iter()
         .filter(|t| manageable(t, v.principal.user.pk))
+        .collect();
+    let count = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    let number = paging::clamp(paging::requested(parts), count);
+    let list: Vec<_> = paging::slice(rows, number)
+        .into_iter()
         .map(|t| {
             json!({
                 "identifier": t.identifier, "intent": t.intent.as_str(),
@@ -80,7 +88,10 @@ async fn render_list(
         v,
         &brand,
         ("tokens", "Tokens and App passwords", "tokens.html"),
-        render::value(json!({ "tokens": list, "form": form, "errors": errors })),
+        render::value(json!({
+            "tokens": list, "form": form, "errors": errors,
+            "pager": paging::pager("/if/user/tokens/", number, count),
+        })),
     ))
 }
 
@@ -141,6 +152,8 @@ pub async fn create(State(state): State<AppState>, mut parts: Parts, body: Bytes
             section: "tokens",
             title: "Token created",
             csrf: &v.csrf,
+            impersonating: v.impersonating(),
+            admin: v.principal.is_superuser,
         };
         let body = render::page(
             "token_created.html",

@@ -17,14 +17,19 @@ const title = await page.title();
 // Every image of the page (brand logo, flow background) loads.
 const brokenImages = await page.evaluate(() =>
   Array.from(document.images).filter((i) => !i.complete || i.naturalWidth === 0).map((i) => i.src));
+// A value that survives only while the document is not reloaded.
+if (args.javascript) await page.evaluate(() => { window.castellanMarker = 42; });
 await page.fill("input[name=uid_field]", args.username);
 await Promise.all([page.waitForNavigation(), page.press("input[name=uid_field]", "Enter")]);
+await page.waitForSelector("input[name=password]");
 const second = page.url();
+const kept = args.javascript ? await page.evaluate(() => window.castellanMarker) : null;
+const focused = await page.evaluate(() => document.activeElement && document.activeElement.name);
 await page.fill("input[name=password]", args.password);
 await Promise.all([page.waitForNavigation(), page.press("input[name=password]", "Enter")]);
 const text = await page.evaluate(() => document.body.innerText);
 const passwordField = await page.$("input[name=password]");
-return { title, brokenImages, second, url: page.url(), text, on_password_page: passwordField !== null };
+return { title, brokenImages, second, kept, focused, url: page.url(), text, on_password_page: passwordField !== null };
 "#;
 
 async fn login(app: &TestApp, javascript: bool, password: &str, shot: Option<&str>) -> Value {
@@ -51,6 +56,10 @@ db_test!(
             assert!(out["title"].as_str().unwrap().contains("Welcome"), "{out}");
             if javascript {
                 assert_eq!(out["brokenImages"], json!([]), "{out}");
+                // The password stage replaced the identification stage in place: no reload, and
+                // the password input has the focus.
+                assert_eq!(out["kept"], 42, "{out}");
+                assert_eq!(out["focused"], "password", "{out}");
             }
             assert!(
                 out["second"]
@@ -71,11 +80,13 @@ db_test!(
                 "{out}"
             );
         }
-        let out = login(&app, false, "wrong", None).await;
-        assert_eq!(out["on_password_page"], true, "{out}");
-        assert!(
-            out["text"].as_str().unwrap().contains("Invalid password"),
-            "{out}"
-        );
+        for javascript in [false, true] {
+            let out = login(&app, javascript, "wrong", None).await;
+            assert_eq!(out["on_password_page"], true, "{out}");
+            assert!(
+                out["text"].as_str().unwrap().contains("Invalid password"),
+                "javascript {javascript}: {out}"
+            );
+        }
     }
 );

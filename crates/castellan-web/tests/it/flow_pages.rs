@@ -243,6 +243,23 @@ db_test!(security_headers_and_404, |app: TestApp| async move {
             .unwrap()
             .contains("max-age")
     );
+    // The default avatar users point at (`User.avatar`) and the page enhancement script are served.
+    let avatar = app
+        .send("GET", castellan_core::user::DEFAULT_AVATAR, None, &[])
+        .await;
+    assert_eq!(
+        (
+            avatar.status,
+            avatar.headers["content-type"].to_str().unwrap()
+        ),
+        (200, "image/svg+xml")
+    );
+    assert!(avatar.text.starts_with("<svg"));
+    let js = app
+        .send("GET", "/static/dist/castellan-flow.js", None, &[])
+        .await;
+    assert_eq!(js.status, 200);
+    assert!(js.text.contains("X-Castellan-Page"));
     let missing = b.get("/if/flow/no-such-flow/").await;
     assert_eq!(missing.status, 404);
     assert!(missing.text.contains("<html"));

@@ -1,6 +1,7 @@
 //! API integration tests: every test body runs on SQLite and on PostgreSQL (`db_test!`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod admin_interface;
 mod applications;
 mod auth;
 mod blueprint_instances;
@@ -9,12 +10,17 @@ mod blueprints_reference;
 mod blueprints_snapshot;
 mod brands;
 mod browser;
+mod browser_accessibility;
+mod browser_admin;
+mod browser_file_prompt;
 mod browser_flow_pages;
+mod browser_journeys;
 mod browser_recovery;
 mod browser_user_interface;
 mod certificates;
 mod challenge_schema;
 mod consent;
+mod custom_css;
 mod email;
 mod errors;
 mod flow_cache;
@@ -30,6 +36,7 @@ mod fuzz;
 mod geoip;
 mod golden;
 mod groups;
+mod impersonation;
 mod invitations;
 mod openapi;
 mod policies;

@@ -69,6 +69,7 @@ fn defaults_match_the_specification() {
     assert_eq!(s.web.tls_key, None);
     assert_eq!(s.web.max_body_bytes, 2_097_152);
     assert_eq!(s.web.request_timeout_seconds, 30);
+    assert_eq!(s.web.custom_css, None);
     assert!(!s.error_reporting.enabled);
     assert_eq!(s.error_reporting.sentry_dsn, None);
     assert_eq!(s.error_reporting.environment, "customer");

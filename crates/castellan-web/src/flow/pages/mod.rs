@@ -1,6 +1,7 @@
 //! `GET`/`POST /if/flow/{slug}/`: the flow executor as server-rendered HTML pages (plain form
 //! posts, no JavaScript needed) over the same session, brand and executor as the JSON API.
 pub mod form;
+pub mod multipart;
 pub mod render;
 
 use axum::extract::{Path, State};
@@ -19,18 +20,32 @@ use crate::state::AppState;
 const CSS: &str = include_str!("templates/castellan.css");
 /// The embedded CAPTCHA widget loader (only used when JavaScript is on).
 const CAPTCHA_JS: &str = include_str!("templates/captcha.js");
+/// The embedded page enhancement (in-place stage changes when JavaScript is on).
+const FLOW_JS: &str = include_str!("templates/flow.js");
+/// The request header the enhancement sends with its background form posts.
+pub const FETCH_HEADER: &str = "x-castellan-page";
+/// The answer header carrying where the browser goes when the flow is done (the enhancement
+/// navigates there itself: a fetch cannot follow a redirect to another origin).
+pub const REDIRECT_HEADER: &str = "x-castellan-redirect";
 
 /// Castellan's own default artwork, served at the paths authentik's default brand and flows
 /// point to (SVG whatever the file name says; browsers go by the content type).
 const LOGO_SVG: &str = include_str!("assets/logo.svg");
 const BACKGROUND_SVG: &str = include_str!("assets/background.svg");
 const ICON_SVG: &str = include_str!("assets/icon.svg");
+/// The default avatar users without one get (`User.avatar`), at authentik's path.
+const AVATAR_SVG: &str = include_str!("assets/avatar.svg");
 
 /// Routes of the flow pages and their static files.
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/if/flow/{flow_slug}/", axum::routing::get(get).post(post))
         .route("/static/dist/castellan.css", axum::routing::get(css))
+        .route("/static/dist/custom.css", axum::routing::get(custom_css))
+        .route(
+            "/static/dist/castellan-flow.js",
+            axum::routing::get(|| async { static_file(FLOW_JS, "text/javascript; charset=utf-8") }),
+        )
         .route(
             "/static/dist/castellan-captcha.js",
             axum::routing::get(captcha_js),
@@ -44,6 +59,10 @@ pub fn routes() -> axum::Router<AppState> {
             axum::routing::get(|| async { static_file(ICON_SVG, SVG) }),
         )
         .route(
+            castellan_core::user::DEFAULT_AVATAR,
+            axum::routing::get(|| async { static_file(AVATAR_SVG, SVG) }),
+        )
+        .route(
             castellan_core::flow::DEFAULT_BACKGROUND,
             axum::routing::get(|| async { static_file(BACKGROUND_SVG, SVG) }),
         )
@@ -53,6 +72,27 @@ const SVG: &str = "image/svg+xml";
 
 async fn css() -> Response {
     static_file(CSS, "text/css; charset=utf-8")
+}
+
+/// `web.custom_css` (authentik's `custom.css`), loaded by every page after Castellan's styles:
+/// read on each request so an edit shows at once; empty when unset or unreadable.
+async fn custom_css(State(state): State<AppState>) -> Response {
+    let body = match &state.settings.custom_css {
+        Some(path) => tokio::fs::read_to_string(path).await.unwrap_or_else(|e| {
+            tracing::warn!(path = %path.display(), error = %e, "web.custom_css cannot be read");
+            String::new()
+        }),
+        None => String::new(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 async fn captcha_js() -> Response {
@@ -82,14 +122,29 @@ pub async fn get(
     answer(&parts, run)
 }
 
-/// POST: a form-encoded challenge response (CSRF checked against the cookie first).
+/// POST: a form-encoded (or, with a file prompt, multipart) challenge response (CSRF checked
+/// against the cookie first).
 pub async fn post(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     mut parts: Parts,
     body: axum::body::Bytes,
 ) -> Response {
-    let fields = form::parse(&body);
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let fields = match multipart::boundary(content_type) {
+        Some(b) => match multipart::parse(&b, &body) {
+            Ok(fields) => fields,
+            Err(multipart::Malformed(why)) => {
+                let html = render::error_page(400, "Bad request", why);
+                return secured(StatusCode::BAD_REQUEST, HeaderMap::new(), html, None);
+            }
+        },
+        None => form::parse(&body),
+    };
     let cookie_token = cookie(&parts, CSRF_COOKIE).unwrap_or_default();
     if !form::csrf_ok(&fields, &cookie_token) {
         let html = render::error_page(403, "Forbidden", "CSRF verification failed.");
@@ -123,6 +178,13 @@ fn answer(parts: &Parts, run: ApiResult<Executed>) -> Response {
         Outcome::Challenge(challenge) => {
             if challenge.get("component").and_then(Value::as_str) == Some("xak-flow-redirect") {
                 let to = challenge.get("to").and_then(Value::as_str).unwrap_or("/");
+                if parts.headers.contains_key(FETCH_HEADER)
+                    && let Ok(v) = HeaderValue::from_str(to)
+                {
+                    headers.insert(REDIRECT_HEADER, v);
+                    add_security(&mut headers, None);
+                    return (StatusCode::NO_CONTENT, headers).into_response();
+                }
                 return redirect(headers, to);
             }
             let action = original_path_and_query(parts);
