@@ -39,11 +39,18 @@ pub struct Config {
     pub cache_timeout_reputation: i64,
 }
 
-/// `GET /root/config/`.
-pub async fn config(State(state): State<AppState>) -> Json<Config> {
+/// `GET /root/config/`. `can_impersonate` follows the tenant's `impersonation` setting.
+pub async fn config(State(state): State<AppState>) -> crate::error::ApiResult<Json<Config>> {
+    let impersonation = {
+        let mut conn = state.store.conn().await?;
+        super::users_impersonate::enabled(&mut conn).await?
+    };
     let s = &state.settings;
     let (enabled, dsn, env, pii, rate) = s.error_reporting.clone();
-    let mut capabilities = vec!["can_save_media".to_string(), "can_impersonate".to_string()];
+    let mut capabilities = vec!["can_save_media".to_string()];
+    if impersonation {
+        capabilities.push("can_impersonate".into());
+    }
     if state.geoip.can_geo_ip() {
         capabilities.push("can_geo_ip".into());
     }
@@ -53,7 +60,7 @@ pub async fn config(State(state): State<AppState>) -> Json<Config> {
     if s.debug {
         capabilities.push("can_debug".into());
     }
-    Json(Config {
+    Ok(Json(Config {
         error_reporting: ErrorReportingConfig {
             enabled,
             sentry_dsn: dsn,
@@ -66,5 +73,5 @@ pub async fn config(State(state): State<AppState>) -> Json<Config> {
         cache_timeout_flows: s.cache_timeouts[1],
         cache_timeout_policies: s.cache_timeouts[2],
         cache_timeout_reputation: s.cache_timeouts[3],
-    })
+    }))
 }

@@ -244,6 +244,14 @@ db_test!(
         let r = admin.api(&app, "POST", &impersonate_path(target)).await;
         assert_eq!(r.status, 401, "{}", r.text);
         assert!(admin.me(&app).await.get("original").is_none());
+        // The capability the web interfaces read follows the setting.
+        let config = app.send("GET", "/api/v3/root/config/", None, &[]).await;
+        let caps = config.json["capabilities"].as_array().unwrap();
+        assert!(
+            !caps.contains(&serde_json::json!("can_impersonate")),
+            "{}",
+            config.text
+        );
         assert!(events(&app, "impersonation_started").await.is_empty());
 
         // On again: it works.
@@ -257,6 +265,13 @@ db_test!(
             .await
             .unwrap();
         }
+        let config = app.send("GET", "/api/v3/root/config/", None, &[]).await;
+        let caps = config.json["capabilities"].as_array().unwrap();
+        assert!(
+            caps.contains(&serde_json::json!("can_impersonate")),
+            "{}",
+            config.text
+        );
         let r = admin.api(&app, "POST", &impersonate_path(target)).await;
         assert_eq!(r.status, 201, "{}", r.text);
         // While impersonating a non-superuser, impersonating again is not allowed.
