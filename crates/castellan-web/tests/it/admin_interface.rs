@@ -9,29 +9,15 @@ use castellan_testkit::{TestApp, db_test};
 use serde_json::{Value, json};
 
 use crate::flow_support::{admin_password, create, defaults, user};
+use crate::page_session::{self, PageSession};
 
 const AUTH: &str = "default-authentication-flow";
 
-/// A logged-in browser: the cookies the login flow left.
-struct Browser {
-    cookies: String,
-    csrf: String,
-}
+/// A signed-in session whose pages are read with the template escapes undone.
+struct Browser(PageSession);
 
 async fn login(app: &TestApp, username: &str, password: &str) -> Browser {
-    let mut client = FlowClient::new(app, AUTH);
-    let done = client.login(username, password).await;
-    assert_eq!(done["component"], "xak-flow-redirect", "{done}");
-    let cookies = client
-        .cookies
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("; ");
-    Browser {
-        cookies,
-        csrf: client.cookies["authentik_csrf"].clone(),
-    }
+    Browser(page_session::login(app, username, password).await)
 }
 
 async fn admin(app: &TestApp) -> Browser {
@@ -54,27 +40,15 @@ fn unescaped(mut r: Response) -> Response {
 
 impl Browser {
     async fn get(&self, app: &TestApp, path: &str) -> Response {
-        unescaped(
-            app.send("GET", path, None, &[("cookie", &self.cookies)])
-                .await,
-        )
+        unescaped(self.0.get(app, path).await)
     }
 
     async fn post_raw(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Response {
-        let body: String = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(fields)
-            .finish();
-        let headers = [
-            ("cookie", self.cookies.as_str()),
-            ("content-type", "application/x-www-form-urlencoded"),
-        ];
-        unescaped(app.send("POST", path, Some(&body), &headers).await)
+        unescaped(self.0.post(app, path, fields).await)
     }
 
     async fn submit(&self, app: &TestApp, path: &str, extra: &[(&str, &str)]) -> Response {
-        let mut fields = vec![("csrfmiddlewaretoken", self.csrf.as_str())];
-        fields.extend_from_slice(extra);
-        self.post_raw(app, path, &fields).await
+        unescaped(self.0.submit(app, path, extra).await)
     }
 }
 

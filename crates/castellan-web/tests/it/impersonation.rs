@@ -3,82 +3,20 @@
 //! events of the session name the original user with the impersonated one as `on_behalf_of`;
 //! the refusals answer as authentik; the user interface's token list is paged on the server.
 use castellan_core::token::{Token, TokenIntent};
-use castellan_testkit::app::Response;
-use castellan_testkit::flow_client::FlowClient;
 use castellan_testkit::{TestApp, db_test};
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::flow_support::{admin_password, defaults, user};
+use crate::page_session::{PageSession, login};
 
-const AUTH: &str = "default-authentication-flow";
 const ADMIN_PW: &str = "Admin-pw-1";
 
-/// A logged-in browser: its cookies and CSRF token.
-struct Browser {
-    cookies: String,
-    csrf: String,
-}
-
-async fn login(app: &TestApp, username: &str, password: &str) -> Browser {
-    let mut client = FlowClient::new(app, AUTH);
-    let done = client.login(username, password).await;
-    assert_eq!(done["component"], "xak-flow-redirect", "{done}");
-    let cookies = client
-        .cookies
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("; ");
-    Browser {
-        cookies,
-        csrf: client.cookies["authentik_csrf"].clone(),
-    }
-}
-
-impl Browser {
-    /// An API call with the session cookie and the CSRF header.
-    async fn api(&self, app: &TestApp, method: &str, path: &str) -> Response {
-        let headers = [
-            ("cookie", self.cookies.as_str()),
-            ("x-authentik-csrf", self.csrf.as_str()),
-        ];
-        app.send(method, path, None, &headers).await
-    }
-
-    async fn page(&self, app: &TestApp, path: &str) -> Response {
-        app.send("GET", path, None, &[("cookie", &self.cookies)])
-            .await
-    }
-
-    /// A form post; `csrf` false leaves the token out.
-    async fn form(
-        &self,
-        app: &TestApp,
-        path: &str,
-        csrf: bool,
-        extra: &[(&str, &str)],
-    ) -> Response {
-        let mut fields = Vec::new();
-        if csrf {
-            fields.push(("csrfmiddlewaretoken", self.csrf.as_str()));
-        }
-        fields.extend_from_slice(extra);
-        let body: String = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(fields)
-            .finish();
-        let headers = [
-            ("cookie", self.cookies.as_str()),
-            ("content-type", "application/x-www-form-urlencoded"),
-        ];
-        app.send("POST", path, Some(&body), &headers).await
-    }
-
-    async fn me(&self, app: &TestApp) -> Value {
-        let r = self.api(app, "GET", "/api/v3/core/users/me/").await;
-        assert_eq!(r.status, 200, "{}", r.text);
-        r.json
-    }
+/// `/users/me/` as the session sees it.
+async fn me_of(b: &PageSession, app: &TestApp) -> Value {
+    let r = b.api(app, "GET", "/api/v3/core/users/me/").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.json
 }
 
 async fn events(app: &TestApp, action: &str) -> Vec<Value> {
@@ -100,7 +38,7 @@ fn impersonate_path(pk: i64) -> String {
 const END: &str = "/api/v3/core/users/impersonate_end/";
 
 /// The admin logged in through the default flow, and a target user.
-async fn setup(app: &TestApp) -> (Browser, i64) {
+async fn setup(app: &TestApp) -> (PageSession, i64) {
     defaults(app).await;
     admin_password(app, ADMIN_PW).await;
     let target = user(app, "imp-target", "Target-pw-1").await;
@@ -112,7 +50,7 @@ db_test!(
     impersonation_starts_and_ends_through_the_api,
     |app: TestApp| async move {
         let (admin, target) = setup(&app).await;
-        let me = admin.me(&app).await;
+        let me = me_of(&admin, &app).await;
         assert_eq!(me["user"]["username"], "akadmin");
         assert!(me.get("original").is_none(), "{me}");
 
@@ -121,7 +59,7 @@ db_test!(
         assert!(r.text.is_empty(), "{}", r.text);
 
         // The session now acts as the target; `me` names the original too.
-        let me = admin.me(&app).await;
+        let me = me_of(&admin, &app).await;
         assert_eq!(me["user"]["username"], "imp-target", "{me}");
         assert_eq!(me["user"]["pk"], target);
         assert_eq!(me["user"]["is_superuser"], false);
@@ -149,10 +87,9 @@ db_test!(
 
         // A write of the impersonated session: `user` is the admin, on behalf of the target.
         let r = admin
-            .form(
+            .submit(
                 &app,
                 "/if/user/tokens/",
-                true,
                 &[("identifier", "imp-made"), ("intent", "api")],
             )
             .await;
@@ -174,7 +111,7 @@ db_test!(
 
         let r = admin.api(&app, "GET", END).await;
         assert_eq!(r.status, 204, "{}", r.text);
-        let me = admin.me(&app).await;
+        let me = me_of(&admin, &app).await;
         assert_eq!(me["user"]["username"], "akadmin");
         assert!(me.get("original").is_none(), "{me}");
         let r = admin.api(&app, "GET", "/api/v3/core/users/").await;
@@ -228,7 +165,7 @@ db_test!(
         let plain = login(&app, "imp-plain", "Plain-pw-1").await;
         let r = plain.api(&app, "POST", &impersonate_path(target)).await;
         assert_eq!(r.status, 403, "{}", r.text);
-        assert_eq!(plain.me(&app).await["user"]["username"], "imp-plain");
+        assert_eq!(me_of(&plain, &app).await["user"]["username"], "imp-plain");
 
         // The tenant setting off: 401, also for an otherwise valid target.
         {
@@ -243,7 +180,7 @@ db_test!(
         }
         let r = admin.api(&app, "POST", &impersonate_path(target)).await;
         assert_eq!(r.status, 401, "{}", r.text);
-        assert!(admin.me(&app).await.get("original").is_none());
+        assert!(me_of(&admin, &app).await.get("original").is_none());
         // The capability the web interfaces read follows the setting.
         let config = app.send("GET", "/api/v3/root/config/", None, &[]).await;
         let caps = config.json["capabilities"].as_array().unwrap();
@@ -286,7 +223,7 @@ db_test!(
     impersonation_banner_and_stop_button,
     |app: TestApp| async move {
         let (admin, target) = setup(&app).await;
-        let r = admin.page(&app, "/if/user/").await;
+        let r = admin.get(&app, "/if/user/").await;
         assert_eq!(r.status, 200, "{}", r.text);
         assert!(!r.text.contains("currently impersonating"), "{}", r.text);
 
@@ -299,7 +236,7 @@ db_test!(
             "/if/user/consents/",
             "/if/user/tokens/",
         ] {
-            let r = admin.page(&app, path).await;
+            let r = admin.get(&app, path).await;
             assert_eq!(r.status, 200, "{path}: {}", r.text);
             assert!(
                 r.text
@@ -311,18 +248,14 @@ db_test!(
         }
 
         // Without the CSRF token the button's post is refused and nothing changes.
-        let r = admin
-            .form(&app, "/if/user/impersonate_end/", false, &[])
-            .await;
+        let r = admin.post(&app, "/if/user/impersonate_end/", &[]).await;
         assert_eq!(r.status, 403, "{}", r.text);
-        assert_eq!(admin.me(&app).await["original"]["username"], "akadmin");
+        assert_eq!(me_of(&admin, &app).await["original"]["username"], "akadmin");
 
-        let r = admin
-            .form(&app, "/if/user/impersonate_end/", true, &[])
-            .await;
+        let r = admin.submit(&app, "/if/user/impersonate_end/", &[]).await;
         assert_eq!(r.status, 303, "{}", r.text);
         assert_eq!(r.headers["location"], "/if/admin/users/");
-        let me = admin.me(&app).await;
+        let me = me_of(&admin, &app).await;
         assert_eq!(me["user"]["username"], "akadmin");
         assert!(me.get("original").is_none(), "{me}");
         let ended = events(&app, "impersonation_ended").await;
@@ -332,14 +265,12 @@ db_test!(
             ended[0]["context"]["http_request"]["path"],
             "/if/user/impersonate_end/"
         );
-        let r = admin.page(&app, "/if/user/").await;
+        let r = admin.get(&app, "/if/user/").await;
         assert_eq!(r.status, 200);
         assert!(!r.text.contains("currently impersonating"), "{}", r.text);
 
         // Stopping when not impersonating just goes back to the user interface.
-        let r = admin
-            .form(&app, "/if/user/impersonate_end/", true, &[])
-            .await;
+        let r = admin.submit(&app, "/if/user/impersonate_end/", &[]).await;
         assert_eq!(r.status, 303);
         assert_eq!(r.headers["location"], "/if/user/");
         assert_eq!(events(&app, "impersonation_ended").await.len(), 1);
@@ -387,7 +318,7 @@ db_test!(
         }
         let v = login(&app, "paged-user", "Paged-pw-1").await;
         let rows = |html: &str| html.matches("<tr data-identifier=").count();
-        let r = v.page(&app, "/if/user/tokens/").await;
+        let r = v.get(&app, "/if/user/tokens/").await;
         assert_eq!(r.status, 200, "{}", r.text);
         assert_eq!(rows(&r.text), 25, "{}", r.text);
         assert!(r.text.contains("30 items · page 1 of 2"), "{}", r.text);
@@ -401,7 +332,7 @@ db_test!(
         assert!(!html.contains(">Previous<"));
         assert!(!r.text.contains("paged-managed"));
 
-        let r = v.page(&app, "/if/user/tokens/?page=2").await;
+        let r = v.get(&app, "/if/user/tokens/?page=2").await;
         assert_eq!(r.status, 200, "{}", r.text);
         assert_eq!(rows(&r.text), 5, "{}", r.text);
         for i in 25..30 {
@@ -417,16 +348,16 @@ db_test!(
         assert!(!html.contains(">Next<"));
 
         // Past the end: the last page; nonsense: the first.
-        let r = v.page(&app, "/if/user/tokens/?page=99").await;
+        let r = v.get(&app, "/if/user/tokens/?page=99").await;
         assert_eq!(rows(&r.text), 5);
         assert!(r.text.contains("page 2 of 2"));
-        let r = v.page(&app, "/if/user/tokens/?page=abc").await;
+        let r = v.get(&app, "/if/user/tokens/?page=abc").await;
         assert_eq!(rows(&r.text), 25);
 
         // Sessions and consents show their pager too.
-        let r = v.page(&app, "/if/user/sessions/").await;
+        let r = v.get(&app, "/if/user/sessions/").await;
         assert!(r.text.contains("1 item · page 1 of 1"), "{}", r.text);
-        let r = v.page(&app, "/if/user/consents/").await;
+        let r = v.get(&app, "/if/user/consents/").await;
         assert!(r.text.contains("0 items · page 1 of 1"), "{}", r.text);
     }
 );

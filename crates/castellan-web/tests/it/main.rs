@@ -39,6 +39,7 @@ mod groups;
 mod impersonation;
 mod invitations;
 mod openapi;
+mod page_session;
 mod policies;
 mod policy_bindings;
 mod policy_test_api;

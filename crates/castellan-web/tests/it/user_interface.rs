@@ -3,60 +3,11 @@
 //! with CSRF-checked form posts, only the user's own, recording the API's events.
 use castellan_core::consent::UserConsent;
 use castellan_testkit::app::Response;
-use castellan_testkit::flow_client::FlowClient;
 use castellan_testkit::{TestApp, db_test};
 use serde_json::{Value, json};
 
 use crate::flow_support::{bind_expression, create, defaults, user};
-
-const AUTH: &str = "default-authentication-flow";
-
-/// A logged-in browser: the cookies the login flow left.
-struct Visitor {
-    cookies: String,
-    csrf: String,
-}
-
-async fn login(app: &TestApp, username: &str, password: &str) -> Visitor {
-    let mut client = FlowClient::new(app, AUTH);
-    let done = client.login(username, password).await;
-    assert_eq!(done["component"], "xak-flow-redirect", "{done}");
-    assert!(client.session_cookie().is_some());
-    let cookies = client
-        .cookies
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("; ");
-    Visitor {
-        cookies,
-        csrf: client.cookies["authentik_csrf"].clone(),
-    }
-}
-
-impl Visitor {
-    async fn get(&self, app: &TestApp, path: &str) -> Response {
-        app.send("GET", path, None, &[("cookie", &self.cookies)])
-            .await
-    }
-
-    async fn post(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Response {
-        let body: String = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(fields)
-            .finish();
-        let headers = [
-            ("cookie", self.cookies.as_str()),
-            ("content-type", "application/x-www-form-urlencoded"),
-        ];
-        app.send("POST", path, Some(&body), &headers).await
-    }
-
-    async fn submit(&self, app: &TestApp, path: &str, extra: &[(&str, &str)]) -> Response {
-        let mut fields = vec![("csrfmiddlewaretoken", self.csrf.as_str())];
-        fields.extend_from_slice(extra);
-        self.post(app, path, &fields).await
-    }
-}
+use crate::page_session::login;
 
 fn location(res: &Response) -> &str {
     res.headers["location"].to_str().unwrap()
