@@ -82,6 +82,7 @@ impl Admin {
             title,
             csrf: &self.v.csrf,
             impersonating: self.v.impersonating(),
+            admin: true,
         };
         let body = render::page(
             template,

@@ -2,7 +2,6 @@
 //! layout with the brand, the sidebar of kinds by section and the signed-in admin.
 use std::sync::LazyLock;
 
-use castellan_core::brand::{Brand, DEFAULT_FAVICON, DEFAULT_LOGO};
 use minijinja::{Environment, Value, context};
 use serde_json::json;
 
@@ -49,35 +48,14 @@ fn nav() -> serde_json::Value {
     json!(sections)
 }
 
-/// What every admin page shows.
-pub struct Common<'a> {
-    /// The request's brand.
-    pub brand: &'a Brand,
-    /// The admin's display name.
-    pub user: &'a str,
-    /// The sidebar entry of this page (a kind key, `overview` or `system`).
-    pub section: &'a str,
-    /// Page title.
-    pub title: &'a str,
-    /// CSRF token for forms.
-    pub csrf: &'a str,
-    /// While the session impersonates: the impersonated user's username (the banner).
-    pub impersonating: Option<&'a str>,
-}
+/// What every admin page shows: the user interface's common values.
+pub use crate::user_if::render::Common;
 
-/// Renders `template` with the common values and the page's `page` values.
+/// Renders `template` with the common values, the sidebar and the page's `page` values.
 pub fn page(template: &str, common: &Common<'_>, page: Value) -> String {
-    let logo = non_empty(&common.brand.branding_logo, DEFAULT_LOGO);
-    let favicon = non_empty(&common.brand.branding_favicon, DEFAULT_FAVICON);
     let ctx = context! {
-        brand => context! { title => &common.brand.branding_title, logo => logo, favicon => favicon },
-        user => common.user,
-        section => common.section,
-        title => common.title,
-        csrf_token => common.csrf,
-        impersonating => common.impersonating,
         nav => Value::from(minijinja::value::Serde(nav())),
-        page => page,
+        ..common.context(page)
     };
     match ENV.get_template(template).and_then(|t| t.render(ctx)) {
         Ok(html) => html,
@@ -88,13 +66,10 @@ pub fn page(template: &str, common: &Common<'_>, page: Value) -> String {
     }
 }
 
-fn non_empty<'a>(value: &'a str, default: &'a str) -> &'a str {
-    if value.is_empty() { default } else { value }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use castellan_core::brand::Brand;
 
     #[test]
     fn every_template_compiles_and_renders_empty() {
@@ -110,6 +85,7 @@ mod tests {
                 title: "T",
                 csrf: "tok",
                 impersonating: None,
+                admin: true,
             };
             let html = page(
                 name,

@@ -60,20 +60,28 @@ pub struct Common<'a> {
     pub admin: bool,
 }
 
+impl Common<'_> {
+    /// The template context: brand (with the default logo and favicon), user, navigation, CSRF
+    /// token, impersonation, and the page's own `page` values (shared with the admin interface).
+    pub fn context(&self, page: Value) -> Value {
+        let logo = non_empty(&self.brand.branding_logo, DEFAULT_LOGO);
+        let favicon = non_empty(&self.brand.branding_favicon, DEFAULT_FAVICON);
+        context! {
+            brand => context! { title => &self.brand.branding_title, logo => logo, favicon => favicon },
+            user => self.user,
+            section => self.section,
+            title => self.title,
+            csrf_token => self.csrf,
+            impersonating => self.impersonating,
+            admin => self.admin,
+            page => page,
+        }
+    }
+}
+
 /// Renders `template` with the common values and the page's own `page` values.
 pub fn page(template: &str, common: &Common<'_>, page: Value) -> String {
-    let logo = non_empty(&common.brand.branding_logo, DEFAULT_LOGO);
-    let favicon = non_empty(&common.brand.branding_favicon, DEFAULT_FAVICON);
-    let ctx = context! {
-        brand => context! { title => &common.brand.branding_title, logo => logo, favicon => favicon },
-        user => common.user,
-        section => common.section,
-        title => common.title,
-        csrf_token => common.csrf,
-        impersonating => common.impersonating,
-        admin => common.admin,
-        page => page,
-    };
+    let ctx = common.context(page);
     let env = environment();
     match env.get_template(template).and_then(|t| t.render(ctx)) {
         Ok(html) => html,
