@@ -9,8 +9,10 @@
 # Works as root on a fresh Debian 12 machine of the project's kind:
 # - PostgreSQL must answer on 127.0.0.1:5432 (started here if it does not);
 # - the openssl CLI is installed if missing (used by interoperability tests);
-# - aiosmtpd (the SMTP peer of the email tests) is installed into a venv,
-#   CASTELLAN_TEST_VENV (default /var/cache/castellan-venv), when missing;
+# - aiosmtpd (the SMTP peer of the email tests) and authlib, oic and jwcrypto (the
+#   OIDC relying parties) are installed into a venv, CASTELLAN_TEST_VENV (default
+#   /var/cache/castellan-venv), when missing;
+# - Apache with mod_auth_openidc (Debian packages) for the OIDC browser test;
 # - Chromium (Debian), playwright-core and axe-core (npm, under /var/cache/castellan-node)
 #   for the browser tests, when missing;
 # - CARGO_TARGET_DIR defaults to /var/cache/castellan-target (persistent);
@@ -60,20 +62,33 @@ if ! command -v openssl >/dev/null 2>&1; then
     || die "could not install openssl"
 fi
 
-# --- Python test peers (aiosmtpd) ------------------------------------------------
+# --- Python test peers (aiosmtpd, authlib, oic, jwcrypto) -----------------------
 # A venv under /var/cache (persistent, reused); pip runs only when a module is missing.
 export CASTELLAN_TEST_VENV="${CASTELLAN_TEST_VENV:-/var/cache/castellan-venv}"
-if ! "$CASTELLAN_TEST_VENV/bin/python" -c 'import aiosmtpd' >/dev/null 2>&1; then
+PY_PEERS="aiosmtpd authlib oic jwcrypto requests pyotp"
+if ! "$CASTELLAN_TEST_VENV/bin/python" -c 'import aiosmtpd, authlib, oic, jwcrypto, requests, pyotp' >/dev/null 2>&1; then
   command -v python3 >/dev/null 2>&1 || die "python3 is missing (apt-get install python3 python3-venv)"
   if [ ! -x "$CASTELLAN_TEST_VENV/bin/python" ]; then
     say "creating the test venv $CASTELLAN_TEST_VENV"
     python3 -m venv "$CASTELLAN_TEST_VENV" \
       || die "python3 -m venv failed (apt-get install python3-venv)"
   fi
-  say "installing aiosmtpd into $CASTELLAN_TEST_VENV"
-  "$CASTELLAN_TEST_VENV/bin/pip" install -q aiosmtpd || die "pip install aiosmtpd failed"
+  say "installing $PY_PEERS into $CASTELLAN_TEST_VENV"
+  # shellcheck disable=SC2086
+  "$CASTELLAN_TEST_VENV/bin/pip" install -q $PY_PEERS || die "pip install $PY_PEERS failed"
 fi
-say "aiosmtpd is available in $CASTELLAN_TEST_VENV"
+say "$PY_PEERS are available in $CASTELLAN_TEST_VENV"
+
+# --- Apache with mod_auth_openidc (the OIDC relying party of the browser test) ----------
+if [ ! -x /usr/sbin/apache2 ] || [ ! -f /usr/lib/apache2/modules/mod_auth_openidc.so ]; then
+  [ "$(id -u)" -eq 0 ] || die "apache2 and libapache2-mod-auth-openidc are missing; install them or run as root"
+  say "installing apache2 and libapache2-mod-auth-openidc (Debian packages)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q --no-install-recommends apache2 libapache2-mod-auth-openidc >/dev/null \
+    || { apt-get update -q && apt-get install -y -q --no-install-recommends apache2 libapache2-mod-auth-openidc >/dev/null; } \
+    || die "could not install apache2 / libapache2-mod-auth-openidc"
+fi
+say "apache2 with mod_auth_openidc is available"
 
 # --- Browser tests: Debian's Chromium and playwright-core from npm -------------
 # Never a browser download: playwright-core drives the system Chromium.

@@ -29,6 +29,8 @@ pub use info::parse_certificate;
 pub use key_match::key_matches_certificate;
 pub use private_key::private_key_type;
 
+pub(crate) use info::with_certificate;
+
 /// Key algorithm for [`generate_self_signed`] (authentik's `PrivateKeyAlg`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyAlgorithm {
@@ -108,4 +110,14 @@ pub fn kid(key_pem: &str) -> String {
         return String::new();
     }
     hex::encode(Md5::digest(key_pem.as_bytes()))
+}
+
+/// The first unencrypted private key block of `pem` (`PRIVATE KEY`,
+/// `RSA PRIVATE KEY` or `EC PRIVATE KEY`, tolerant of surrounding text and
+/// indentation) as `(label, DER)`.
+pub(crate) fn private_key_block(pem: &str) -> Option<(String, Vec<u8>)> {
+    pem::find_block(pem, |label| {
+        matches!(label, "PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY")
+    })
+    .map(|block| (block.label, block.der))
 }

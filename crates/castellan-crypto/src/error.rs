@@ -57,4 +57,12 @@ pub enum CryptoError {
     /// A registered claim has the wrong type.
     #[error("invalid token claim: {0}")]
     InvalidClaim(&'static str),
+    /// A JOSE (JWS / JWE / JWK) operation failed or a key cannot be used for
+    /// it. The text is ours and never contains key material.
+    #[error("JOSE error: {0}")]
+    Jose(String),
+    /// A JWK is malformed or cannot verify the token (wrong `use`, missing
+    /// members, too short an RSA modulus, …).
+    #[error("invalid JWK")]
+    InvalidJwk,
 }

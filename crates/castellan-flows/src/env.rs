@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use castellan_core::application::PolicyEngineMode;
 use castellan_core::flow::{Flow, FlowStageBinding};
 use castellan_core::invitation::Invitation;
+use castellan_core::mfa::{StaticDevice, TotpDevice};
 use castellan_core::stage::Stage;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -202,6 +203,11 @@ pub struct UserWrite {
 pub trait FlowEnv: Send {
     /// The current time.
     fn now(&self) -> DateTime<Utc>;
+    /// The concrete environment, for stages the transport registers itself (a provider's
+    /// in-memory final stage needs the transport's storage); `None` in environments without one.
+    fn as_any(&mut self) -> Option<&mut (dyn std::any::Any + Send)> {
+        None
+    }
     /// A flow by slug.
     async fn flow_by_slug(&mut self, slug: &str) -> Result<Option<Flow>, EnvError>;
     /// A flow by pk.
@@ -280,6 +286,26 @@ pub trait FlowEnv: Send {
     ) -> Result<(), EnvError>;
     /// Whether the user has confirmed MFA devices (optionally of these classes).
     async fn has_devices(&mut self, user: i64, classes: &[String]) -> Result<bool, EnvError>;
+    /// The user's confirmed TOTP devices, ordered by pk (spec §5.1).
+    async fn totp_devices(&mut self, user: i64) -> Result<Vec<TotpDevice>, EnvError>;
+    /// The user's confirmed static-token devices with their tokens, ordered by pk.
+    async fn static_devices(&mut self, user: i64) -> Result<Vec<StaticDevice>, EnvError>;
+    /// Saves a new TOTP device (setup stage, §5.4); returns its pk.
+    async fn save_totp_device(&mut self, device: &TotpDevice) -> Result<i64, EnvError>;
+    /// Saves a new static device with these tokens in one transaction (§5.5); returns its pk.
+    async fn save_static_device(
+        &mut self,
+        device: &StaticDevice,
+        tokens: &[String],
+    ) -> Result<i64, EnvError>;
+    /// Records an accepted TOTP code (step `t`, new `drift`, `last_used`, throttling reset);
+    /// `false` when a concurrent request already accepted this or a later step.
+    async fn accept_totp(&mut self, device: i64, t: i64, drift: i64) -> Result<bool, EnvError>;
+    /// Uses up a static token (deleted by pk) and records the device's success; `false` when a
+    /// concurrent request used it first.
+    async fn take_static_token(&mut self, device: i64, token: i64) -> Result<bool, EnvError>;
+    /// Records a failed verification of a device of `class` (`totp`, `static`) for throttling.
+    async fn device_failure(&mut self, class: &str, device: i64) -> Result<(), EnvError>;
     /// Waits (anti-enumeration delays, dummy stages).
     async fn sleep(&mut self, duration: Duration);
     /// Prompt fields (`authentik_stages_prompt.prompt`) by pk: each prompt's settings with

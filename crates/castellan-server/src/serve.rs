@@ -69,6 +69,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<()> {
         let server = axum_server::from_tcp_rustls(listener, config).handle(handle.clone());
         let service = app
             .clone()
+            .layer(axum::Extension(castellan_web::context::Https))
             .into_make_service_with_connect_info::<SocketAddr>();
         servers.spawn(async move { server.serve(service).await.context("https listener") });
     }

@@ -1,32 +1,52 @@
-//! Authenticator validation stage (spec §5.3) — the part this release runs: users without a
-//! configured device pass when `not_configured_action` is `skip` (the default flow's case) and
-//! are denied when it is `deny`. Validating devices arrives with the MFA work.
+//! Authenticator validation stage (spec §5.3) for the code-based classes `totp` and `static`:
+//! device challenges (one per class, with the class's latest `last_used`), the
+//! `not_configured_action` (skip, deny, configure with one or several configuration stages),
+//! and the `selected_challenge`, `selected_stage` and `code` responses. WebAuthn, SMS and Duo
+//! devices are not validated by this release.
+pub mod challenges;
+pub mod code;
+
 use async_trait::async_trait;
-use castellan_flows::context::pending_user_pk;
-use castellan_flows::{EnvError, StageContext, StageView, Step};
+use castellan_core::stage::Stage;
+use castellan_flows::context::{AUTH_METHOD, AUTH_METHOD_ARGS, PENDING_USER, pending_username};
+use castellan_flows::plan::{PlanEntry, PlannedStage};
+use castellan_flows::{Challenge, EnvError, ResponseErrors, StageContext, StageView, Step};
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use self::challenges::{DeviceChallenge, device_challenges};
+use self::code::verify_code;
 
 /// `meta_model_name`.
 pub const KIND: &str = "authentik_stages_authenticator_validate.authenticatorvalidatestage";
 /// Challenge component.
 pub const COMPONENT: &str = "ak-stage-authenticator-validate";
+/// The error of a code no device accepted.
+pub const INVALID_TOKEN: &str =
+    "Invalid Token. Please ensure the time on your device is accurate and try again.";
+const NOT_CONFIGURED: &str = "No (allowed) MFA authenticator configured.";
 
-/// The settings this part reads.
+/// The settings this stage reads.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct ValidateSettings {
     /// `skip`, `deny` or `configure`.
     pub not_configured_action: String,
-    /// Device classes accepted.
+    /// Device classes accepted (all five when the setting is missing).
     pub device_classes: Vec<String>,
+    /// Setup stages offered with `configure` (stage pks).
+    pub configuration_stages: Vec<Value>,
 }
 
 impl Default for ValidateSettings {
     fn default() -> Self {
         Self {
             not_configured_action: "skip".into(),
-            device_classes: vec![],
+            device_classes: ["static", "totp", "webauthn", "duo", "sms"]
+                .map(String::from)
+                .to_vec(),
+            configuration_stages: vec![],
         }
     }
 }
@@ -34,35 +54,232 @@ impl Default for ValidateSettings {
 /// The validation stage.
 pub struct AuthenticatorValidateStage;
 
+/// What the stage offers the user on this request.
+struct Offer {
+    devices: Vec<DeviceChallenge>,
+    stages: Vec<Stage>,
+}
+
+fn has_pending(cx: &StageContext<'_>) -> bool {
+    cx.plan
+        .context
+        .get(PENDING_USER)
+        .is_some_and(|u| !u.is_null())
+}
+
+fn user_pk(cx: &StageContext<'_>) -> Option<i64> {
+    castellan_flows::context::pending_user_pk(&cx.plan.context)
+}
+
+async fn configuration_stages(
+    cx: &mut StageContext<'_>,
+    s: &ValidateSettings,
+) -> Result<Vec<Stage>, EnvError> {
+    let mut out = Vec::new();
+    for pk in &s.configuration_stages {
+        let Some(pk) = pk.as_str().and_then(|p| Uuid::parse_str(p).ok()) else {
+            continue;
+        };
+        if let Some(stage) = cx.env.stage(pk).await? {
+            out.push(stage);
+        }
+    }
+    Ok(out)
+}
+
+async fn offer(cx: &mut StageContext<'_>, s: &ValidateSettings) -> Result<Offer, EnvError> {
+    let devices = match user_pk(cx) {
+        Some(pk) => device_challenges(cx.env, pk, &s.device_classes).await?,
+        None => vec![],
+    };
+    let stages = if devices.is_empty() && s.not_configured_action == "configure" {
+        configuration_stages(cx, s).await?
+    } else {
+        vec![]
+    };
+    Ok(Offer { devices, stages })
+}
+
+fn selectable(stage: &Stage) -> Value {
+    let friendly = stage
+        .config
+        .get("friendly_name")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty());
+    let verbose = crate::specs::by_model(&stage.kind)
+        .map(|spec| {
+            spec.verbose_name
+                .replace("Setup Stage", "")
+                .trim()
+                .to_string()
+        })
+        .unwrap_or_default();
+    json!({"pk": stage.pk, "name": friendly.unwrap_or(&stage.name),
+           "verbose_name": verbose, "meta_model_name": stage.kind})
+}
+
+fn challenge(offer: &Offer) -> Challenge {
+    let devices: Vec<Value> = offer.devices.iter().map(DeviceChallenge::to_json).collect();
+    let stages: Vec<Value> = offer.stages.iter().map(selectable).collect();
+    Challenge::with_user(COMPONENT)
+        .field("device_challenges", devices)
+        .field("configuration_stages", stages)
+}
+
+fn insert_next(cx: &mut StageContext<'_>, stage: &Stage) {
+    let mut entry = PlanEntry::in_memory(&stage.kind, &stage.name, stage.config.clone());
+    entry.stage = PlannedStage {
+        pk: Some(stage.pk),
+        ..entry.stage
+    };
+    cx.plan.insert_stage(entry);
+}
+
+/// No device challenges: apply `not_configured_action`.
+async fn not_configured(
+    cx: &mut StageContext<'_>,
+    s: &ValidateSettings,
+    offer: &Offer,
+) -> Result<Step, EnvError> {
+    match s.not_configured_action.as_str() {
+        "deny" => Ok(Step::Deny(Some(NOT_CONFIGURED.into()))),
+        "configure" => match offer.stages.as_slice() {
+            [] => {
+                let mut context = Map::new();
+                context.insert(
+                    "message".into(),
+                    json!("Authenticator validation stage is set to configure, but no configuration stages are set."),
+                );
+                context.insert(
+                    "stage".into(),
+                    json!({"pk": cx.stage.pk, "name": cx.stage.name}),
+                );
+                cx.env
+                    .event("configuration_error", context, None, cx.request)
+                    .await?;
+                Ok(Step::Deny(None))
+            }
+            [only] => {
+                insert_next(cx, only);
+                Ok(Step::Next)
+            }
+            _ => Ok(Step::Show(challenge(offer))),
+        },
+        _ => Ok(Step::Next),
+    }
+}
+
+fn record_success(cx: &mut StageContext<'_>, device: Value) {
+    let ctx = &mut cx.plan.context;
+    if ctx.get(AUTH_METHOD).is_none_or(Value::is_null) {
+        ctx.insert(AUTH_METHOD.into(), json!("auth_mfa"));
+    }
+    let args = ctx
+        .entry(AUTH_METHOD_ARGS)
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !args.is_object() {
+        *args = Value::Object(Map::new());
+    }
+    if let Some(args) = args.as_object_mut() {
+        let list = args.entry("mfa_devices").or_insert_with(|| json!([]));
+        if !list.is_array() {
+            *list = json!([]);
+        }
+        if let Some(list) = list.as_array_mut() {
+            list.push(device);
+        }
+    }
+}
+
+async fn login_failed(cx: &mut StageContext<'_>) -> Result<(), EnvError> {
+    let username = pending_username(&cx.plan.context);
+    let mut context = Map::new();
+    context.insert("username".into(), Value::String(username.clone()));
+    context.insert(
+        "stage".into(),
+        json!({"pk": cx.stage.pk, "name": cx.stage.name}),
+    );
+    let user = cx.plan.context.get(PENDING_USER).cloned();
+    cx.env
+        .event("login_failed", context, user.as_ref(), cx.request)
+        .await?;
+    cx.env.reputation(&username, -1, cx.request).await
+}
+
 #[async_trait]
 impl StageView for AuthenticatorValidateStage {
     async fn get(&self, cx: &mut StageContext<'_>) -> Result<Step, EnvError> {
+        if !has_pending(cx) {
+            // Passwordless WebAuthn is not part of this release.
+            return Ok(Step::Next);
+        }
         let s: ValidateSettings = cx.settings();
-        let has = match pending_user_pk(&cx.plan.context) {
-            Some(pk) => cx.env.has_devices(pk, &s.device_classes).await?,
-            None => false,
-        };
-        if has {
-            return Ok(Step::Deny(Some(
-                "Validating authenticator devices is not supported by this version.".into(),
-            )));
+        let offer = offer(cx, &s).await?;
+        if offer.devices.is_empty() {
+            return not_configured(cx, &s, &offer).await;
         }
-        match s.not_configured_action.as_str() {
-            "skip" => Ok(Step::Next),
-            "deny" => Ok(Step::Deny(Some(
-                "No (allowed) MFA authenticator configured.".into(),
-            ))),
-            _ => Ok(Step::Deny(Some(
-                "Configuring an authenticator during login is not supported by this version."
-                    .into(),
-            ))),
-        }
+        Ok(Step::Show(challenge(&offer)))
     }
+
     async fn post(
         &self,
         cx: &mut StageContext<'_>,
-        _: &Map<String, Value>,
+        body: &Map<String, Value>,
     ) -> Result<Step, EnvError> {
-        self.get(cx).await
+        if !has_pending(cx) {
+            return Ok(Step::Next);
+        }
+        let s: ValidateSettings = cx.settings();
+        let offer = offer(cx, &s).await?;
+        let mut errors = ResponseErrors::default();
+        if let Some(selected) = body.get("selected_stage").filter(|v| !v.is_null()) {
+            let chosen = offer
+                .stages
+                .iter()
+                .find(|st| selected.as_str() == Some(st.pk.to_string().as_str()))
+                .cloned();
+            if let Some(stage) = chosen {
+                insert_next(cx, &stage);
+                return Ok(Step::Next);
+            }
+            errors.add("selected_stage", "Selected stage is invalid.", "invalid");
+            return Ok(Step::Invalid(challenge(&offer), errors));
+        }
+        if offer.devices.is_empty() {
+            return not_configured(cx, &s, &offer).await;
+        }
+        if let Some(selected) = body.get("selected_challenge").filter(|v| !v.is_null())
+            && !offer.devices.iter().any(|d| d.matches(selected))
+        {
+            errors.add(
+                "selected_challenge",
+                "invalid challenge selected",
+                "invalid",
+            );
+            return Ok(Step::Invalid(challenge(&offer), errors));
+        }
+        let code = match body.get("code") {
+            Some(Value::String(c)) if !c.trim().is_empty() => Some(c.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        let Some(code) = code else {
+            errors.add("non_field_errors", "Empty response", "invalid");
+            return Ok(Step::Invalid(challenge(&offer), errors));
+        };
+        let Some(pk) = user_pk(cx) else {
+            return Ok(Step::Deny(None));
+        };
+        match verify_code(cx.env, pk, &s.device_classes, &code).await? {
+            Some(device) => {
+                record_success(cx, device.to_json());
+                Ok(Step::Next)
+            }
+            None => {
+                login_failed(cx).await?;
+                errors.add("code", INVALID_TOKEN, "invalid");
+                Ok(Step::Invalid(challenge(&offer), errors))
+            }
+        }
     }
 }

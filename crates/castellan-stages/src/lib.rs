@@ -1,9 +1,12 @@
 //! Stages (spec §4): one module per stage type, named as authentik's apps, and the registry the
 //! executor resolves stage kinds with.
 
+pub mod authenticator_static;
+pub mod authenticator_totp;
 pub mod authenticator_validate;
 pub mod captcha;
 pub mod consent;
+pub mod device_user;
 pub mod email;
 pub mod identification;
 pub mod invitation;
@@ -78,6 +81,16 @@ pub fn registry() -> StageRegistry {
         authenticator_validate::KIND,
         authenticator_validate::COMPONENT,
         Arc::new(authenticator_validate::AuthenticatorValidateStage),
+    );
+    r.register(
+        authenticator_totp::KIND,
+        authenticator_totp::COMPONENT,
+        Arc::new(authenticator_totp::AuthenticatorTotpStage),
+    );
+    r.register(
+        authenticator_static::KIND,
+        authenticator_static::COMPONENT,
+        Arc::new(authenticator_static::AuthenticatorStaticStage),
     );
     r
 }

@@ -15,14 +15,38 @@ pub const WATCHED_TABLES: &[&str] = &[
     "policies_policybinding",
 ];
 
+/// Tables the OAuth2 provider's configuration cache reads (providers, applications, scope
+/// mappings in the generic object table, certificate-key pairs); added by the `oauth2`
+/// migration, after the trigger function exists.
+pub const PROVIDER_TABLES: &[&str] = &[
+    "core_provider",
+    "core_application",
+    "providers_oauth2_oauth2provider",
+    "castellan_object",
+    "crypto_certificatekeypair",
+];
+
 const BUMP: &str = "UPDATE castellan_config_version SET version = version + 1 WHERE id = 1";
 
 /// The trigger DDL for `backend` (used by the migration that creates the counter).
 pub fn triggers(backend: Backend) -> String {
     let mut sql = String::new();
-    match backend {
-        Backend::Sqlite => {
-            for table in WATCHED_TABLES {
+    if backend == Backend::Postgres {
+        sql.push_str(&format!(
+            "CREATE FUNCTION castellan_config_bump() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN {BUMP}; RETURN NULL; END $$;\n"
+        ));
+    }
+    sql.push_str(&table_triggers(backend, WATCHED_TABLES));
+    sql
+}
+
+/// Triggers bumping the version on every write to `tables` (the PostgreSQL function must exist).
+pub fn table_triggers(backend: Backend, tables: &[&str]) -> String {
+    let mut sql = String::new();
+    for table in tables {
+        match backend {
+            Backend::Sqlite => {
                 for event in ["INSERT", "UPDATE", "DELETE"] {
                     let lower = event.to_lowercase();
                     sql.push_str(&format!(
@@ -31,18 +55,10 @@ pub fn triggers(backend: Backend) -> String {
                     ));
                 }
             }
-        }
-        Backend::Postgres => {
-            sql.push_str(&format!(
-                "CREATE FUNCTION castellan_config_bump() RETURNS trigger LANGUAGE plpgsql AS \
-                 $$ BEGIN {BUMP}; RETURN NULL; END $$;\n"
-            ));
-            for table in WATCHED_TABLES {
-                sql.push_str(&format!(
-                    "CREATE TRIGGER castellan_cfg_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} \
-                     FOR EACH STATEMENT EXECUTE FUNCTION castellan_config_bump();\n"
-                ));
-            }
+            Backend::Postgres => sql.push_str(&format!(
+                "CREATE TRIGGER castellan_cfg_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} \
+                 FOR EACH STATEMENT EXECUTE FUNCTION castellan_config_bump();\n"
+            )),
         }
     }
     sql

@@ -43,6 +43,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "page_indexes",
         sql: include_str!("../migrations/0005_page_indexes.sql"),
     },
+    Migration {
+        version: 6,
+        name: "oauth2",
+        sql: include_str!("../migrations/0006_oauth2.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "mfa",
+        sql: include_str!("../migrations/0007_mfa.sql"),
+    },
 ];
 
 /// Key of the PostgreSQL advisory lock held while migrating ("castellan" in ASCII, truncated).
@@ -56,10 +66,15 @@ pub fn latest_version() -> i64 {
 /// Adapts the portable SQL: auto-increment keys, BOOLEAN as INTEGER on SQLite (sqlx's `Any`
 /// driver cannot map SQLite's BOOLEAN declared type), and the configuration-version triggers.
 fn render(sql: &str, backend: Backend) -> String {
-    let sql = sql.replace(
-        "{{CONFIG_TRIGGERS}}",
-        &crate::config_version::triggers(backend),
-    );
+    let sql = sql
+        .replace(
+            "{{CONFIG_TRIGGERS}}",
+            &crate::config_version::triggers(backend),
+        )
+        .replace(
+            "{{PROVIDER_CONFIG_TRIGGERS}}",
+            &crate::config_version::table_triggers(backend, crate::config_version::PROVIDER_TABLES),
+        );
     match backend {
         Backend::Sqlite => sql
             .replace("{{ID}}", "INTEGER PRIMARY KEY AUTOINCREMENT")

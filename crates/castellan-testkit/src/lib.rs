@@ -1,12 +1,15 @@
 //! Test support: a `TestApp` (the real router, driven in process) on a fresh database per test,
 //! for SQLite and PostgreSQL, and the `db_test!` macro that runs one test body on both.
 
+pub mod apache;
 pub mod app;
 pub mod browser;
 pub mod db;
 pub mod flow_client;
 pub mod mmdb;
+pub mod oauth_bench;
 pub mod page_bench;
+pub mod python;
 pub mod smtp;
 
 pub use app::{Response, TestApp};

@@ -96,6 +96,28 @@ impl FromRequestParts<AppState> for RequestContext {
     }
 }
 
+/// Request extension the HTTPS listener adds: the request arrived over TLS.
+#[derive(Debug, Clone, Copy)]
+pub struct Https;
+
+/// `https://host` or `http://host` as the client addressed this server: `https` when the request
+/// came over the TLS listener or a trusted proxy says `X-Forwarded-Proto: https`.
+pub fn base_url(parts: &Parts, state: &AppState) -> String {
+    let host = header(parts, "host");
+    let tls = parts.extensions.get::<Https>().is_some();
+    let forwarded = || {
+        let proto = header(parts, "x-forwarded-proto");
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        proto.eq_ignore_ascii_case("https")
+            && peer.is_some_and(|ip| in_cidrs(ip, &state.settings.trusted_proxies))
+    };
+    let scheme = if tls || forwarded() { "https" } else { "http" };
+    format!("{scheme}://{host}")
+}
+
 impl RequestContext {
     /// The client IP of a request (the peer, or a trusted proxy's `X-Forwarded-For`).
     pub fn client_ip_of(parts: &Parts, state: &AppState) -> String {

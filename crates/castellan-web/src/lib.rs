@@ -15,6 +15,8 @@ pub mod flow;
 pub mod geoip;
 pub mod health;
 pub mod middleware;
+pub mod oauth;
+pub mod oauth_claims;
 pub mod openapi;
 pub mod query;
 pub mod router;

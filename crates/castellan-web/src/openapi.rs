@@ -418,8 +418,11 @@ pub fn request_bodies() -> impl Iterator<Item = &'static RequestBody> {
         crate::api::policy_bindings::REQUEST_BODIES,
         crate::api::blueprints::REQUEST_BODIES,
         crate::api::flows_executor_schema::REQUEST_BODIES,
+        crate::api::authenticators::REQUEST_BODIES,
         crate::api::stages_invitations::REQUEST_BODIES,
         crate::api::stages_prompts::preview::REQUEST_BODIES,
+        crate::api::providers_oauth2::REQUEST_BODIES,
+        crate::api::propertymappings_scope::REQUEST_BODIES,
         crate::api::model_api::GENERATED.1.as_slice(),
     ]
     .into_iter()
@@ -461,6 +464,8 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
         brands::OPERATIONS,
         certificates::OPERATIONS,
         sessions::OPERATIONS,
+        crate::api::authenticators::OPERATIONS,
+        crate::api::authenticators_admin::OPERATIONS,
         consent::OPERATIONS,
         crate::api::reputation::OPERATIONS,
         crate::api::flows::OPERATIONS,
@@ -477,6 +482,9 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
         crate::api::flows_transfer::OPERATIONS,
         crate::api::blueprints::OPERATIONS,
         crate::api::flows_executor_schema::OPERATIONS,
+        crate::api::providers_oauth2::OPERATIONS,
+        crate::api::oauth2_tokens::OPERATIONS,
+        crate::api::propertymappings_scope::OPERATIONS,
         crate::api::model_api::GENERATED.0.as_slice(),
     ]
     .into_iter()
@@ -551,6 +559,8 @@ pub fn document() -> Value {
         .chain(crate::api::model_api::schemas())
         .chain(crate::api::flows_executor_schema::schemas())
         .chain(crate::api::stages_invitations::schemas())
+        .chain(crate::api::oauth2_schema::schemas())
+        .chain(crate::api::authenticators_json::schemas())
     {
         schemas.entry(name).or_insert(schema);
     }

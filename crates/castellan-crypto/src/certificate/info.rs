@@ -30,7 +30,7 @@ pub fn parse_certificate(pem: &str) -> Result<CertificateInfo, CryptoError> {
 
 /// Loads the certificate in `pem` and hands its DER and parsed form to
 /// `inspect`.
-pub(super) fn with_certificate<T>(
+pub(crate) fn with_certificate<T>(
     pem: &str,
     inspect: impl FnOnce(&[u8], &X509Certificate<'_>) -> Result<T, CryptoError>,
 ) -> Result<T, CryptoError> {

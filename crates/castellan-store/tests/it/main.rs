@@ -6,5 +6,6 @@ mod config_version;
 mod flows;
 mod list;
 mod migrations;
+mod oauth2;
 mod passwords;
 mod tokens_reputation;

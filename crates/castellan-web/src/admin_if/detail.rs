@@ -95,7 +95,7 @@ async fn render(
     };
     let obj = &found.object;
     let here = format!("/if/admin/{}/{}/", kind.key, segment(id));
-    let fields: Vec<Value> = obj
+    let mut fields: Vec<Value> = obj
         .as_object()
         .map(|o| {
             o.iter()
@@ -144,6 +144,22 @@ async fn render(
                 .await;
             if d.ok() {
                 mermaid = d.body["diagram"].clone();
+            }
+        }
+        "oauth2-providers" => {
+            // The endpoints a relying party is configured with (once an application is set).
+            let pk = scalar(&obj["pk"]);
+            let urls = caller
+                .get(&format!("/providers/oauth2/{}/setup_urls/", segment(&pk)))
+                .await;
+            for (k, v) in urls
+                .body
+                .as_object()
+                .filter(|_| urls.ok())
+                .into_iter()
+                .flatten()
+            {
+                fields.push(json!({"label": format!("Setup: {}", label(k)), "value": v}));
             }
         }
         "users" => {

@@ -49,6 +49,11 @@ const POLICIES: Relation = Relation {
     value: "pk",
     label: "name",
 };
+const SCOPE_MAPPINGS: Relation = Relation {
+    api: "/propertymappings/provider/scope/",
+    value: "pk",
+    label: "name",
+};
 const PROMPTS: Relation = Relation {
     api: "/stages/prompt/prompts/",
     value: "pk",
@@ -208,7 +213,12 @@ fn relation(name: &str) -> Option<Relation> {
         "default_application" => APPLICATIONS,
         n if n.contains("flow") || n == "target" => FLOWS,
         n if n.ends_with("stage") || n.ends_with("stages") => STAGES,
-        n if n.ends_with("_kp") || n.contains("certificate") || n == "encryption_key" => {
+        "property_mappings" => SCOPE_MAPPINGS,
+        n if n.ends_with("_kp")
+            || n.contains("certificate")
+            || n == "encryption_key"
+            || n == "signing_key" =>
+        {
             CERTIFICATES
         }
         _ => return None,
@@ -246,6 +256,8 @@ fn widget(doc: &Value, name: &str, prop: &Value) -> Option<Widget> {
                 many: true,
                 integer: it.contains(&"integer"),
             }),
+            // An OAuth2 provider's `{matching_mode, url}` entries are edited as JSON.
+            _ if name == "redirect_uris" => Some(Widget::Data),
             // Lists of objects (`flow_set`, …) are shown, not edited, here.
             _ if it.contains(&"object") || items.get("properties").is_some() => None,
             _ if it.contains(&"string") => Some(Widget::Lines),

@@ -3,9 +3,8 @@
 //! Deviations until RBAC arrives: every endpoint requires a superuser (authentik lets any
 //! authenticated user list the applications their policies allow and check their own access);
 //! the list is not policy-filtered (superusers see every application, as with
-//! `superuser_full_list=true`; the user interface's library is filtered); `for_user` naming another user than the caller is a 400; the
-//! computed `launch_url` only formats `meta_launch_url` (provider launch URLs arrive with the
-//! providers).
+//! `superuser_full_list=true`; the user interface's library is filtered); `for_user` naming another user than the caller is a 400. The
+//! computed `launch_url` formats `meta_launch_url`, else the SAML or OAuth2 provider's launch URL.
 use std::collections::HashMap;
 
 use axum::extract::{Path, State};
@@ -233,21 +232,52 @@ fn meta_icon(icon: &str) -> Option<String> {
     }
 }
 
-/// `get_launch_url(user)`: `meta_launch_url`, else the provider's own launch URL (only SAML's is
-/// derivable from what Castellan stores so far), formatted with the user's fields.
+/// `get_launch_url(user)`: `meta_launch_url`, else the provider's own launch URL (SAML's IdP-
+/// initiated URL, or the origin of an OAuth2 provider's first strict redirect URI), formatted
+/// with the user's fields.
 fn launch_url(
     app: &Application,
     saml_provider: bool,
+    provider_launch: Option<&String>,
     fields: &[(&'static str, String)],
 ) -> Option<String> {
     let url = if !app.meta_launch_url.is_empty() {
         app.meta_launch_url.clone()
     } else if saml_provider {
         format!("/application/saml/{}/sso/binding/init/", app.slug)
+    } else if let Some(url) = provider_launch {
+        url.clone()
     } else {
         return None;
     };
     Some(format_launch_url(&url, fields))
+}
+
+/// The launch URLs OAuth2 providers imply: the origin of their first redirect URI, when it is a
+/// strict one (authentik guesses from the first entry whatever its mode).
+async fn oauth2_launch_urls(
+    conn: &mut AnyConnection,
+    providers: &[castellan_core::provider::Provider],
+) -> ApiResult<HashMap<i64, String>> {
+    let mut out = HashMap::new();
+    for p in providers
+        .iter()
+        .filter(|p| p.provider_type == castellan_core::provider::ProviderType::OAuth2)
+    {
+        let Some(o) = castellan_store::oauth2_providers::get(conn, p.pk).await? else {
+            continue;
+        };
+        let first = o
+            .redirect_uris
+            .first()
+            .filter(|r| r.matching_mode == castellan_core::oauth2::MatchingMode::Strict);
+        if let Some(origin) = first
+            .and_then(|r| castellan_oauth::redirect_uri::origins(std::slice::from_ref(r)).pop())
+        {
+            out.insert(p.pk, origin);
+        }
+    }
+    Ok(out)
 }
 
 /// Serialises applications with their providers, formatting launch URLs for `caller` (also used
@@ -259,6 +289,7 @@ pub async fn applications_json(
 ) -> ApiResult<Vec<ApplicationJson>> {
     let provider_ids: Vec<i64> = apps.iter().filter_map(|a| a.provider).collect();
     let main = providers::get_many(conn, &provider_ids).await?;
+    let oauth2_launch = oauth2_launch_urls(conn, &main).await?;
     let saml: Vec<i64> = main
         .iter()
         .filter(|p| p.provider_type == castellan_core::provider::ProviderType::Saml)
@@ -293,7 +324,12 @@ pub async fn applications_json(
                 provider: a.provider,
                 backchannel_providers: bc.iter().map(|p| p.pk).collect(),
                 backchannel_providers_obj: bc,
-                launch_url: launch_url(&a, a.provider.is_some_and(|p| saml.contains(&p)), &fields),
+                launch_url: launch_url(
+                    &a,
+                    a.provider.is_some_and(|p| saml.contains(&p)),
+                    a.provider.and_then(|p| oauth2_launch.get(&p)),
+                    &fields,
+                ),
                 open_in_new_tab: a.open_in_new_tab,
                 meta_icon: meta_icon(&a.meta_icon),
                 meta_launch_url: a.meta_launch_url,

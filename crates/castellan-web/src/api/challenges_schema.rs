@@ -15,11 +15,11 @@ const FLOW_ERROR: &str = "ak-stage-flow-error";
 /// `xak-flow-redirect` (sent by the executor, castellan-flows).
 const REDIRECT: &str = "xak-flow-redirect";
 
-fn r(name: &str) -> Value {
+pub(super) fn r(name: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{name}")})
 }
 
-fn string() -> Value {
+pub(super) fn string() -> Value {
     json!({"type": "string"})
 }
 
@@ -27,7 +27,7 @@ fn boolean() -> Value {
     json!({"type": "boolean"})
 }
 
-fn object(props: Vec<(&str, Value)>, required: &[&str]) -> Value {
+pub(super) fn object(props: Vec<(&str, Value)>, required: &[&str]) -> Value {
     let props: Map<String, Value> = props.into_iter().map(|(k, v)| (k.into(), v)).collect();
     let mut required = required.to_vec();
     required.sort_unstable();
@@ -39,7 +39,7 @@ fn object(props: Vec<(&str, Value)>, required: &[&str]) -> Value {
 
 /// A challenge: the envelope (`flow_info`, `component`, `response_errors`, and with `with_user`
 /// `pending_user`/`pending_user_avatar`), then the component's own fields.
-fn challenge(
+pub(super) fn challenge(
     component: &str,
     with_user: bool,
     own: Vec<(&str, Value)>,
@@ -62,7 +62,7 @@ fn challenge(
 }
 
 /// A challenge response: `component`, then the component's own fields.
-fn response(component: &str, own: Vec<(&str, Value)>, required: &[&str]) -> Value {
+pub(super) fn response(component: &str, own: Vec<(&str, Value)>, required: &[&str]) -> Value {
     let mut props = vec![(
         "component",
         json!({"type": "string", "minLength": 1, "default": component}),
@@ -392,8 +392,10 @@ fn embedded() -> Vec<(&'static str, Value)> {
 
 /// Component schemas of the challenge unions, their members and the objects they embed.
 pub fn schemas() -> Vec<(String, Value)> {
-    let challenges = challenges();
-    let responses = responses();
+    let mut challenges = challenges();
+    challenges.extend(super::challenges_schema_mfa::challenges());
+    let mut responses = responses();
+    responses.extend(super::challenges_schema_mfa::responses());
     let members = |list: &[(&'static str, &'static str, Value)]| -> Vec<(&str, &str)> {
         list.iter().map(|(c, n, _)| (*c, *n)).collect()
     };
@@ -410,6 +412,9 @@ pub fn schemas() -> Vec<(String, Value)> {
             .chain(responses)
             .map(|(_, name, schema)| (name.to_string(), schema)),
     );
-    out.extend(embedded().into_iter().map(|(n, s)| (n.to_string(), s)));
+    let embedded = embedded()
+        .into_iter()
+        .chain(super::challenges_schema_mfa::embedded());
+    out.extend(embedded.map(|(n, s)| (n.to_string(), s)));
     out
 }

@@ -16,6 +16,10 @@ use super::set::{BlueprintSet, metadata_name};
 /// The embedded default blueprints, `(file name, text)`, in the order they are applied.
 pub const EMBEDDED: &[(&str, &str)] = &[
     (
+        "01-oauth2-scopes.yaml",
+        include_str!("../../../castellan-blueprints/defaults/01-oauth2-scopes.yaml"),
+    ),
+    (
         "05-password-change.yaml",
         include_str!("../../../castellan-blueprints/defaults/05-password-change.yaml"),
     ),

@@ -30,6 +30,10 @@ pub enum Kind {
     Brand,
     /// A model kept in the generic object table (notification rules, roles, mappings, …).
     Object(&'static ObjectModel),
+    /// `authentik_providers_oauth2.oauth2provider` (integer pk).
+    OAuth2Provider,
+    /// `authentik_crypto.certificatekeypair` (found, not written).
+    KeyPair,
 }
 
 /// `authentik_flows.flow`.
@@ -47,6 +51,8 @@ const FIXED: &[(&str, Kind)] = &[
     ("authentik_core.user", Kind::User),
     ("authentik_core.token", Kind::Token),
     ("authentik_brands.brand", Kind::Brand),
+    (super::models_oauth2::OAUTH2_PROVIDER, Kind::OAuth2Provider),
+    (super::models_oauth2::KEYPAIR, Kind::KeyPair),
 ];
 
 /// The kind of `model`, if Castellan can apply it.

@@ -10,6 +10,7 @@ mod instances;
 mod kinds;
 mod models_core;
 mod models_flows;
+mod models_oauth2;
 mod models_objects;
 mod models_typed;
 mod registry;

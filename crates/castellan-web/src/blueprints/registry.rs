@@ -18,6 +18,7 @@ use serde_json::{Map, Value, json};
 use super::kinds::{Kind, POLICY_BINDING, kind, supported};
 use super::models_core as core;
 use super::models_flows::{self as flows, Candidate, uuid_of};
+use super::models_oauth2 as oauth2;
 use super::models_objects::{self as objs, ROLE};
 use super::models_typed::{self as typed, pk_uuid};
 use super::set::BlueprintSet;
@@ -68,6 +69,8 @@ impl<'a> DbRegistry<'a> {
             Kind::Token => core::token_candidates(conn, hint).await,
             Kind::Brand => core::brand_candidates(conn).await,
             Kind::Object(om) => objs::candidates(conn, om).await,
+            Kind::OAuth2Provider => oauth2::provider_candidates(conn).await,
+            Kind::KeyPair => oauth2::keypair_candidates(conn).await,
         }
     }
 
@@ -85,6 +88,8 @@ impl<'a> DbRegistry<'a> {
             Kind::Token => core::token_write(conn, None, attrs, now).await,
             Kind::Brand => core::brand_write(conn, None, attrs).await,
             Kind::Object(om) => objs::create(conn, om, attrs).await,
+            Kind::OAuth2Provider => oauth2::provider_write(conn, None, attrs).await,
+            Kind::KeyPair => Err(oauth2::keypair_refused()),
         }
     }
 
@@ -98,6 +103,12 @@ impl<'a> DbRegistry<'a> {
         if let Kind::User = k {
             let id = pk.as_i64().ok_or(ApiError::NotFound)?;
             return core::user_write(conn, Some(id), attrs, now).await.map(drop);
+        }
+        if let Kind::OAuth2Provider = k {
+            let id = pk.as_i64().ok_or(ApiError::NotFound)?;
+            return oauth2::provider_write(conn, Some(id), attrs)
+                .await
+                .map(drop);
         }
         let id = pk_uuid(pk)?;
         match k {
@@ -113,7 +124,8 @@ impl<'a> DbRegistry<'a> {
                 .map(drop),
             Kind::Brand => core::brand_write(conn, Some(id), attrs).await.map(drop),
             Kind::Object(om) => objs::update(conn, om, id, attrs).await,
-            Kind::User => Ok(()),
+            Kind::KeyPair => Err(oauth2::keypair_refused()),
+            Kind::User | Kind::OAuth2Provider => Ok(()),
         }
     }
 
@@ -123,6 +135,10 @@ impl<'a> DbRegistry<'a> {
             let id = pk.as_i64().ok_or(ApiError::NotFound)?;
             castellan_store::users::delete(conn, id).await?;
             return Ok(());
+        }
+        if let Kind::OAuth2Provider = k {
+            let id = pk.as_i64().ok_or(ApiError::NotFound)?;
+            return oauth2::provider_delete(conn, id).await;
         }
         let id = pk_uuid(pk)?;
         match k {
@@ -149,7 +165,8 @@ impl<'a> DbRegistry<'a> {
                 Ok(())
             }
             Kind::Prompt | Kind::Object(_) => objs::delete(conn, id).await,
-            Kind::User => Ok(()),
+            Kind::KeyPair => Err(oauth2::keypair_refused()),
+            Kind::User | Kind::OAuth2Provider => Ok(()),
         }
     }
 

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use castellan_core::application::PolicyEngineMode;
 use castellan_core::flow::{Flow, FlowStageBinding};
 use castellan_core::invitation::Invitation;
+use castellan_core::mfa::{StaticDevice, TotpDevice};
 use castellan_core::session::{AuthenticatedSession, Session};
 use castellan_core::stage::Stage;
 use castellan_flows::env::{EmailRequest, FlowTokenData, NewFlowToken, UserWrite};
@@ -22,8 +23,8 @@ use uuid::Uuid;
 use crate::audit;
 use crate::context::RequestContext;
 use crate::flow::{
-    env_consent, env_email, env_invitations, env_users, policies, session as flow_session,
-    user_json,
+    env_consent, env_devices, env_email, env_invitations, env_users, policies,
+    session as flow_session, user_json,
 };
 use crate::state::AppState;
 
@@ -100,6 +101,11 @@ impl StoreFlowEnv {
         if options.terminate_other_sessions {
             sessions::delete_for_user(&mut tx, user).await?;
         }
+        let authenticated = Uuid::new_v4();
+        session.data.insert(
+            flow_session::SESSION_LOGIN_EVENT.into(),
+            flow_session::login_event(&options.event_context, now, authenticated),
+        );
         sessions::save(
             &mut tx,
             &Session {
@@ -114,7 +120,7 @@ impl StoreFlowEnv {
         sessions::create_authenticated(
             &mut tx,
             &AuthenticatedSession {
-                uuid: Uuid::new_v4(),
+                uuid: authenticated,
                 session_key: key.clone(),
                 user,
                 last_ip: self.ctx.client_ip.clone(),
@@ -157,6 +163,10 @@ impl StoreFlowEnv {
 
 #[async_trait]
 impl FlowEnv for StoreFlowEnv {
+    fn as_any(&mut self) -> Option<&mut (dyn std::any::Any + Send)> {
+        Some(self)
+    }
+
     fn now(&self) -> DateTime<Utc> {
         self.state.store.now()
     }
@@ -377,9 +387,40 @@ impl FlowEnv for StoreFlowEnv {
         Ok(())
     }
 
-    async fn has_devices(&mut self, _user: i64, _classes: &[String]) -> Result<bool, EnvError> {
-        // No authenticator device types exist in this build yet.
-        Ok(false)
+    async fn has_devices(&mut self, user: i64, classes: &[String]) -> Result<bool, EnvError> {
+        env_devices::has_devices(self, user, classes).await
+    }
+
+    async fn totp_devices(&mut self, user: i64) -> Result<Vec<TotpDevice>, EnvError> {
+        env_devices::totp_devices(self, user).await
+    }
+
+    async fn static_devices(&mut self, user: i64) -> Result<Vec<StaticDevice>, EnvError> {
+        env_devices::static_devices(self, user).await
+    }
+
+    async fn save_totp_device(&mut self, device: &TotpDevice) -> Result<i64, EnvError> {
+        env_devices::save_totp(self, device).await
+    }
+
+    async fn save_static_device(
+        &mut self,
+        device: &StaticDevice,
+        tokens: &[String],
+    ) -> Result<i64, EnvError> {
+        env_devices::save_static(self, device, tokens).await
+    }
+
+    async fn accept_totp(&mut self, device: i64, t: i64, drift: i64) -> Result<bool, EnvError> {
+        env_devices::accept_totp(self, device, t, drift).await
+    }
+
+    async fn take_static_token(&mut self, device: i64, token: i64) -> Result<bool, EnvError> {
+        env_devices::take_static_token(self, device, token).await
+    }
+
+    async fn device_failure(&mut self, class: &str, device: i64) -> Result<(), EnvError> {
+        env_devices::failure(self, class, device).await
     }
 
     async fn sleep(&mut self, duration: Duration) {

@@ -5,6 +5,7 @@ pub mod config_cache;
 pub mod default_flow;
 pub mod env;
 pub mod env_consent;
+pub mod env_devices;
 pub mod env_email;
 pub mod env_invitations;
 pub mod env_users;

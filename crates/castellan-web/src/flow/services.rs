@@ -75,16 +75,29 @@ pub struct FlowServices {
     pub expressions: std::sync::Arc<castellan_policy::expr::ExprCache>,
     /// Brands, flows, bindings and policies as of the database's configuration version.
     pub config: std::sync::Arc<super::config_cache::ConfigCache>,
+    /// OAuth2 providers' parsed signing and encryption keys.
+    pub oauth_keys: std::sync::Arc<crate::oauth::keys::KeyCache>,
+    /// OAuth2 provider configurations by `client_id` (token-side endpoints).
+    pub oauth_providers: std::sync::Arc<crate::oauth::provider::ProviderCache>,
+    /// Device authorizations per client IP (`throttle.providers.oauth2.device`).
+    pub oauth_device_throttle: std::sync::Arc<crate::oauth::device::DeviceThrottle>,
 }
 
 impl FlowServices {
     /// Every stage this build runs and a fresh HTTP client.
     pub fn new() -> Self {
         Self {
-            stages: castellan_stages::registry(),
+            stages: {
+                let mut stages = castellan_stages::registry();
+                crate::oauth::register_stages(&mut stages);
+                stages
+            },
             outbound: Outbound::new(),
             expressions: std::sync::Arc::new(castellan_policy::expr::ExprCache::new(1024)),
             config: std::sync::Arc::new(super::config_cache::ConfigCache::new()),
+            oauth_keys: std::sync::Arc::default(),
+            oauth_device_throttle: std::sync::Arc::default(),
+            oauth_providers: std::sync::Arc::default(),
         }
     }
 }

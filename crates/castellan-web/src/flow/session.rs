@@ -14,6 +14,27 @@ use crate::state::AppState;
 /// Server-side lifetime of a session without an explicit login duration (`days=1`).
 pub const DEFAULT_AGE: Duration = Duration::days(1);
 
+/// Session key of the last login (the `login` event's facts): providers read `auth_time`,
+/// `amr` and re-authentication (`prompt=login`, `max_age`) from it.
+pub const SESSION_LOGIN_EVENT: &str = "authentik/stages/user_login/login_event";
+
+/// The login facts stored under [`SESSION_LOGIN_EVENT`]: a fresh id (a new login is a new id),
+/// the time, the authenticated session's id, and the `auth_method` / `auth_method_args` of the
+/// login event.
+pub fn login_event(
+    event_context: &serde_json::Map<String, serde_json::Value>,
+    now: DateTime<Utc>,
+    authenticated_session: uuid::Uuid,
+) -> serde_json::Value {
+    json!({
+        "id": uuid::Uuid::new_v4().simple().to_string(),
+        "time": now.timestamp(),
+        "session": authenticated_session.to_string(),
+        "auth_method": event_context.get("auth_method").cloned().unwrap_or(serde_json::Value::Null),
+        "auth_method_args": event_context.get("auth_method_args").cloned().unwrap_or_else(|| json!({})),
+    })
+}
+
 /// A fresh random session key.
 pub fn new_key() -> String {
     castellan_crypto::token::random_hex(16)

@@ -1,12 +1,13 @@
 //! `/if/user/`: the user interface as server-rendered pages (no JavaScript needed): the
-//! application library, settings links, sessions, consents, tokens and app passwords. Pages need
-//! a logged-in browser session; every write is a plain form post with the CSRF double-submit
-//! token and records the same audit event as the matching `/api/v3` endpoint. While the session
-//! impersonates another user, every page shows a banner with a button that ends it; lists are
-//! paged on the server (`?page=N`).
+//! application library, settings links, sessions, consents, tokens and app passwords, and MFA
+//! devices. Pages need a logged-in browser session; every write is a plain form post with the
+//! CSRF double-submit token and records the same audit event as the matching `/api/v3` endpoint.
+//! While the session impersonates another user, every page shows a banner with a button that
+//! ends it; lists are paged on the server (`?page=N`).
 pub mod consents;
 pub mod impersonation;
 pub mod library;
+pub mod mfa;
 pub mod paging;
 pub mod render;
 pub mod sessions;
@@ -43,6 +44,9 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/if/user/consents/{id}/revoke/", post(consents::revoke))
         .route("/if/user/tokens/", get(tokens::page).post(tokens::create))
         .route("/if/user/tokens/{id}/revoke/", post(tokens::revoke))
+        .route("/if/user/mfa/", get(mfa::page))
+        .route("/if/user/mfa/{class}/{id}/rename/", post(mfa::rename))
+        .route("/if/user/mfa/{class}/{id}/delete/", post(mfa::delete))
         .route("/if/user/impersonate_end/", post(impersonation::end))
 }
 

@@ -12,6 +12,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("settings.html", include_str!("templates/settings.html")),
     ("sessions.html", include_str!("templates/sessions.html")),
     ("consents.html", include_str!("templates/consents.html")),
+    ("mfa.html", include_str!("templates/mfa.html")),
     ("tokens.html", include_str!("templates/tokens.html")),
     ("pager.html", include_str!("templates/pager.html")),
     (

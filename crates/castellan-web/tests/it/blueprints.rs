@@ -38,7 +38,7 @@ db_test!(
         let first = blueprints::apply_defaults(&app.store, &Default::default())
             .await
             .expect("defaults");
-        assert_eq!(first.applied.len(), 9, "{:?}", first.skipped);
+        assert_eq!(first.applied.len(), 10, "{:?}", first.skipped);
         assert!(first.changes_anything());
         for slug in [
             "default-authentication-flow",
@@ -89,9 +89,9 @@ db_test!(
             .await
             .expect("third");
         assert!(third.applied.is_empty());
-        assert_eq!(third.skipped.len(), 9);
+        assert_eq!(third.skipped.len(), 10);
         let r = app.admin("GET", "/api/v3/managed/blueprints/", None).await;
-        assert_eq!(r.json["pagination"]["count"], 9, "{}", r.text);
+        assert_eq!(r.json["pagination"]["count"], 10, "{}", r.text);
         for i in r.json["results"].as_array().unwrap() {
             assert_eq!(i["status"], "successful", "{i}");
             assert_eq!(i["last_applied_hash"].as_str().unwrap().len(), 128);
@@ -349,7 +349,7 @@ db_test!(
             blueprints::apply_defaults(&other, &env)
         );
         let (a, b) = (a.expect("first"), b.expect("second"));
-        assert_eq!(a.applied.len() + b.applied.len(), 9);
-        assert_eq!(count(&app, "/api/v3/managed/blueprints/").await, 9);
+        assert_eq!(a.applied.len() + b.applied.len(), 10);
+        assert_eq!(count(&app, "/api/v3/managed/blueprints/").await, 10);
     }
 );

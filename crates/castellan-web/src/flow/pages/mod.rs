@@ -1,5 +1,6 @@
 //! `GET`/`POST /if/flow/{slug}/`: the flow executor as server-rendered HTML pages (plain form
 //! posts, no JavaScript needed) over the same session, brand and executor as the JSON API.
+pub mod autoselect;
 pub mod form;
 pub mod multipart;
 pub mod render;

@@ -62,6 +62,22 @@ const TEMPLATES: &[(&str, &str)] = &[
         "ak-stage-autosubmit.html",
         include_str!("templates/ak-stage-autosubmit.html"),
     ),
+    (
+        "ak-stage-authenticator-totp.html",
+        include_str!("templates/ak-stage-authenticator-totp.html"),
+    ),
+    (
+        "ak-stage-authenticator-static.html",
+        include_str!("templates/ak-stage-authenticator-static.html"),
+    ),
+    (
+        "ak-stage-authenticator-validate.html",
+        include_str!("templates/ak-stage-authenticator-validate.html"),
+    ),
+    (
+        "ak-provider-oauth2-device-code-finish.html",
+        include_str!("templates/ak-provider-oauth2-device-code-finish.html"),
+    ),
 ];
 
 /// The layouts a flow may choose (`flow_info.layout`); anything else is `stacked`.
@@ -167,6 +183,7 @@ pub fn page(challenge: &Value, brand: &Brand, csrf_token: &str, action: &str) ->
         captcha => captcha(challenge).cloned().map(json_ctx),
         uid_label => label,
         uid_type => uid_type,
+        mfa_selected => super::autoselect::autoselect(challenge),
         input_types => json_ctx(json!({
             "text": "text", "text_read_only": "text", "username": "text", "email": "email",
             "password": "password", "number": "number", "date": "date",

@@ -1,7 +1,8 @@
 // Castellan flow pages, enhanced: with JavaScript on, a stage's form is posted in the background
 // and the next stage replaces the page's content in place (no full reload); focus moves to the
 // first field in error, or the first input. Pages that need their own scripts (CAPTCHA widgets),
-// file uploads, forms leaving the flow and any failure fall back to the plain form post.
+// file uploads, forms leaving the flow and any failure fall back to the plain form post. An
+// auto-submitting form (ak-stage-autosubmit) is posted as soon as it is shown.
 (function () {
   "use strict";
   var HEADER = "X-Castellan-Page";
@@ -32,6 +33,12 @@
     document.body.replaceChildren.apply(document.body, Array.prototype.slice.call(next.body.childNodes));
     history.replaceState(null, "", url);
     focusFirst();
+    autosubmit();
+  }
+  // ak-stage-autosubmit: post the form to the application at once, as authentik does.
+  function autosubmit() {
+    var form = document.querySelector("form[data-autosubmit]");
+    if (form) { form.submit(); }
   }
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -57,4 +64,5 @@
         form.submit();
       });
   });
+  autosubmit();
 })();

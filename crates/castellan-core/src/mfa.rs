@@ -1,0 +1,118 @@
+//! Authenticator devices (spec §5.1): the fields every device shares, TOTP and static-token
+//! devices, and the exponential throttling of failed verifications.
+use chrono::{DateTime, Duration, Utc};
+
+/// Device class of TOTP devices.
+pub const CLASS_TOTP: &str = "totp";
+/// Device class of static-token devices.
+pub const CLASS_STATIC: &str = "static";
+
+/// The fields every device has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceCommon {
+    /// Primary key.
+    pub pk: i64,
+    /// Owner (user pk).
+    pub user: i64,
+    /// Display name (≤ 64 characters).
+    pub name: String,
+    /// Unconfirmed devices are ignored for validation.
+    pub confirmed: bool,
+    /// Creation time.
+    pub created: DateTime<Utc>,
+    /// Last change.
+    pub last_updated: DateTime<Utc>,
+    /// Last successful validation.
+    pub last_used: Option<DateTime<Utc>>,
+}
+
+/// Failure throttling of a device (django-otp's `ThrottlingMixin`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Throttle {
+    /// Failures since the last success.
+    pub failure_count: i64,
+    /// Time of the last failure.
+    pub failure_timestamp: Option<DateTime<Utc>>,
+}
+
+impl Throttle {
+    /// When the next verification may be tried: `2^(failures-1)` seconds after the last
+    /// failure; `None` when not throttled.
+    pub fn blocked_until(&self) -> Option<DateTime<Utc>> {
+        if self.failure_count <= 0 {
+            return None;
+        }
+        let exp = u32::try_from((self.failure_count - 1).min(30)).unwrap_or(30);
+        let delay = Duration::seconds(1i64 << exp);
+        self.failure_timestamp.map(|at| at + delay)
+    }
+    /// Whether a verification at `now` must be refused.
+    pub fn is_blocked(&self, now: DateTime<Utc>) -> bool {
+        self.blocked_until().is_some_and(|until| now < until)
+    }
+}
+
+/// A TOTP device (`authentik_stages_authenticator_totp.TOTPDevice`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TotpDevice {
+    /// Common fields.
+    pub common: DeviceCommon,
+    /// The secret, hex (20 random bytes).
+    pub key: String,
+    /// Step in seconds (30).
+    pub step: i64,
+    /// Start time (0).
+    pub t0: i64,
+    /// Code length (6 or 8).
+    pub digits: i64,
+    /// Steps of tolerance (1).
+    pub tolerance: i64,
+    /// Learnt drift in steps.
+    pub drift: i64,
+    /// Newest accepted step (-1).
+    pub last_t: i64,
+    /// Throttling state.
+    pub throttle: Throttle,
+}
+
+/// One static token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaticToken {
+    /// Primary key.
+    pub pk: i64,
+    /// The token (≤ 16 characters).
+    pub token: String,
+}
+
+/// A static-token device (`authentik_stages_authenticator_static.StaticDevice`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaticDevice {
+    /// Common fields.
+    pub common: DeviceCommon,
+    /// Remaining tokens.
+    pub tokens: Vec<StaticToken>,
+    /// Throttling state.
+    pub throttle: Throttle,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    //! Throttling back-off.
+
+    use super::*;
+
+    #[test]
+    fn throttle_doubles() {
+        let at = DateTime::from_timestamp(1_000, 0).unwrap();
+        let mut t = Throttle::default();
+        assert!(!t.is_blocked(at));
+        t.failure_count = 1;
+        t.failure_timestamp = Some(at);
+        assert!(t.is_blocked(at));
+        assert!(!t.is_blocked(at + Duration::seconds(1)));
+        t.failure_count = 4;
+        assert!(t.is_blocked(at + Duration::seconds(7)));
+        assert!(!t.is_blocked(at + Duration::seconds(8)));
+    }
+}

@@ -1,0 +1,180 @@
+//! The JSON of MFA devices (spec §5.2): the class-independent `Device` of `/authenticators/all/`,
+//! the per-class `TOTPDevice` and `StaticDevice`, and their OpenAPI schemas.
+use castellan_core::mfa::{DeviceCommon, StaticDevice, TotpDevice};
+use castellan_store::{AnyConnection, StoreError, devices, devices_static, devices_totp};
+use serde_json::{Value, json};
+
+/// A device class this release serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceKind {
+    /// `authentik_stages_authenticator_static.StaticDevice`.
+    Static,
+    /// `authentik_stages_authenticator_totp.TOTPDevice`.
+    Totp,
+}
+
+impl DeviceKind {
+    /// `<app_label>.<ModelName>` (`type`).
+    pub fn type_label(self) -> &'static str {
+        match self {
+            Self::Static => "authentik_stages_authenticator_static.StaticDevice",
+            Self::Totp => "authentik_stages_authenticator_totp.TOTPDevice",
+        }
+    }
+    /// `<app_label>.<model_name>` (`meta_model_name`).
+    pub fn meta_model_name(self) -> &'static str {
+        match self {
+            Self::Static => "authentik_stages_authenticator_static.staticdevice",
+            Self::Totp => "authentik_stages_authenticator_totp.totpdevice",
+        }
+    }
+    /// Verbose name and its plural.
+    pub fn verbose(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Static => ("Static Device", "Static Devices"),
+            Self::Totp => ("TOTP Device", "TOTP Devices"),
+        }
+    }
+    /// The store table.
+    pub fn table(self) -> &'static str {
+        match self {
+            Self::Static => devices::STATIC_TABLE,
+            Self::Totp => devices::TOTP_TABLE,
+        }
+    }
+    /// The audit model reference of a device.
+    pub fn model_ref(self, d: &DeviceCommon) -> Value {
+        let (app, model) = self.meta_model_name().split_once('.').unwrap_or_default();
+        crate::audit::model_ref(app, model, d.pk, &d.name)
+    }
+}
+
+/// A device of either class.
+#[derive(Debug, Clone)]
+pub enum AnyDevice {
+    /// A static device.
+    Static(StaticDevice),
+    /// A TOTP device.
+    Totp(TotpDevice),
+}
+
+impl AnyDevice {
+    /// Common fields.
+    pub fn common(&self) -> &DeviceCommon {
+        match self {
+            Self::Static(d) => &d.common,
+            Self::Totp(d) => &d.common,
+        }
+    }
+    /// Class.
+    pub fn kind(&self) -> DeviceKind {
+        match self {
+            Self::Static(_) => DeviceKind::Static,
+            Self::Totp(_) => DeviceKind::Totp,
+        }
+    }
+    /// The per-class serializer: TOTP `{name, pk}`, static `{name, token_set, pk}`.
+    pub fn class_json(&self) -> Value {
+        match self {
+            Self::Totp(d) => json!({"name": d.common.name, "pk": d.common.pk}),
+            Self::Static(d) => {
+                let tokens: Vec<Value> =
+                    d.tokens.iter().map(|t| json!({"token": t.token})).collect();
+                json!({"name": d.common.name, "token_set": tokens, "pk": d.common.pk})
+            }
+        }
+    }
+    /// The class-independent `Device` (string `pk`, `extra_description` "").
+    pub fn device_json(&self) -> Value {
+        let c = self.common();
+        let kind = self.kind();
+        let (verbose, plural) = kind.verbose();
+        json!({"verbose_name": verbose, "verbose_name_plural": plural,
+               "meta_model_name": kind.meta_model_name(), "pk": c.pk.to_string(),
+               "name": c.name, "type": kind.type_label(), "confirmed": c.confirmed,
+               "created": c.created, "last_updated": c.last_updated, "last_used": c.last_used,
+               "extra_description": ""})
+    }
+}
+
+/// Devices of one class (or every class), of one user or of everyone, ordered by class then pk.
+pub async fn load(
+    conn: &mut AnyConnection,
+    kind: Option<DeviceKind>,
+    user: Option<i64>,
+    confirmed_only: bool,
+) -> Result<Vec<AnyDevice>, StoreError> {
+    let mut out = Vec::new();
+    if kind.is_none_or(|k| k == DeviceKind::Static) {
+        let list = devices_static::list(conn, user, confirmed_only).await?;
+        out.extend(list.into_iter().map(AnyDevice::Static));
+    }
+    if kind.is_none_or(|k| k == DeviceKind::Totp) {
+        let list = devices_totp::list(conn, user, confirmed_only).await?;
+        out.extend(list.into_iter().map(AnyDevice::Totp));
+    }
+    Ok(out)
+}
+
+/// One device by class and pk.
+pub async fn get(
+    conn: &mut AnyConnection,
+    kind: DeviceKind,
+    pk: i64,
+) -> Result<Option<AnyDevice>, StoreError> {
+    Ok(match kind {
+        DeviceKind::Static => devices_static::get(conn, pk).await?.map(AnyDevice::Static),
+        DeviceKind::Totp => devices_totp::get(conn, pk).await?.map(AnyDevice::Totp),
+    })
+}
+
+fn name_schema(request: bool) -> Value {
+    let mut s = json!({"type": "string", "description": "The human-readable name of this device.",
+                       "maxLength": 64});
+    if request {
+        s["minLength"] = json!(1);
+    }
+    s
+}
+
+/// The OpenAPI schemas of the device serializers.
+pub fn schemas() -> Vec<(String, Value)> {
+    let pk = json!({"type": "integer", "readOnly": true, "title": "ID"});
+    let ro_s = json!({"type": "string", "readOnly": true});
+    let dt = |nullable: bool| {
+        let mut v = json!({"type": "string", "format": "date-time", "readOnly": true});
+        if nullable {
+            v["nullable"] = json!(true);
+        }
+        v
+    };
+    let device = json!({"type": "object", "properties": {
+        "verbose_name": ro_s, "verbose_name_plural": ro_s, "meta_model_name": ro_s,
+        "pk": {"type": "string"}, "name": {"type": "string"}, "type": ro_s,
+        "confirmed": {"type": "boolean"}, "created": dt(false), "last_updated": dt(false),
+        "last_used": dt(true), "extra_description": ro_s},
+        "required": ["confirmed", "created", "extra_description", "last_updated", "last_used",
+                     "meta_model_name", "name", "pk", "type", "verbose_name",
+                     "verbose_name_plural"]});
+    let token = json!({"type": "object", "properties": {"token": {"type": "string", "maxLength": 16}},
+                       "required": ["token"]});
+    let totp = json!({"type": "object", "properties": {"name": name_schema(false), "pk": pk},
+                      "required": ["name", "pk"]});
+    let fixed = json!({"type": "object", "properties": {"name": name_schema(false),
+        "token_set": {"type": "array", "items": {"$ref": "#/components/schemas/StaticDeviceToken"},
+                      "readOnly": true}, "pk": pk},
+        "required": ["name", "pk", "token_set"]});
+    let request = json!({"type": "object", "properties": {"name": name_schema(true)},
+                         "required": ["name"]});
+    let patched = json!({"type": "object", "properties": {"name": name_schema(true)}});
+    vec![
+        ("Device".into(), device),
+        ("StaticDeviceToken".into(), token),
+        ("TOTPDevice".into(), totp),
+        ("StaticDevice".into(), fixed),
+        ("TOTPDeviceRequest".into(), request.clone()),
+        ("StaticDeviceRequest".into(), request),
+        ("PatchedTOTPDeviceRequest".into(), patched.clone()),
+        ("PatchedStaticDeviceRequest".into(), patched),
+    ]
+}

@@ -1,0 +1,53 @@
+//! `POST /application/o/introspect/` (RFC 7662; spec §7.1.7): the calling client must
+//! authenticate, and only its own access and refresh tokens are found (CVE-2024-47077).
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use castellan_core::oauth2::{IssuedToken, OAuth2Provider, TokenKind};
+use castellan_oauth::introspection;
+use castellan_oauth::tokens::token_hash;
+use castellan_store::{AnyConnection, oauth2_tokens};
+use http::request::Parts;
+
+use super::token::{Failure, client_with_secret, parse_form, respond};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The provider's access or refresh token with this value.
+pub async fn own_token(
+    conn: &mut AnyConnection,
+    p: &OAuth2Provider,
+    value: &str,
+) -> Result<Option<IssuedToken>, Failure> {
+    let hash = token_hash(value);
+    for kind in [TokenKind::Access, TokenKind::Refresh] {
+        if let Some(t) = oauth2_tokens::token(conn, kind, &hash).await?
+            && t.grant.provider == p.base.pk
+        {
+            return Ok(Some(t));
+        }
+    }
+    Ok(None)
+}
+
+/// `POST /application/o/introspect/`.
+pub async fn introspect(
+    State(state): State<AppState>,
+    parts: Parts,
+    body: axum::body::Bytes,
+) -> Response {
+    let form = parse_form(&body);
+    let result = async {
+        let mut conn = state.store.conn().await.map_err(ApiError::from)?;
+        let (config, creds) = client_with_secret(&state, &mut conn, &parts, &form).await?;
+        let value = form.get("token").map(String::as_str).unwrap_or_default();
+        let token = own_token(&mut conn, &config.provider, value).await?;
+        Ok(introspection::response(
+            token.as_ref(),
+            &creds.client_id,
+            state.store.now(),
+        ))
+    }
+    .await;
+    respond(result, HeaderMap::new())
+}

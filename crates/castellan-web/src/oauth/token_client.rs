@@ -1,0 +1,228 @@
+//! `grant_type=client_credentials` and `password` (RFC 6749 §4.4, §4.3; spec §7.1.4 grant 3):
+//! the provider's own secret (a generated service account), or a user's app password. The
+//! application's policies must pass for that user; scopes are restricted to the provider's
+//! scope mappings (the CVE-2024-52287 fix). JWT client assertions (RFC 7523) need the OAuth
+//! sources' JWKS (`jwks_sources`), which arrive with the sources.
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use castellan_core::application::Application;
+use castellan_core::oauth2::OAuth2Provider;
+use castellan_core::token::TokenIntent;
+use castellan_core::user::{User, UserType};
+use castellan_oauth::client_assertion::ASSERTION_TYPE;
+use castellan_oauth::client_auth;
+use castellan_oauth::error::ErrorCode;
+use castellan_oauth::scope;
+use castellan_store::users::NewUser;
+use castellan_store::{AnyConnection, tokens, users};
+use http::request::Parts;
+use serde_json::{Map, Value, json};
+
+use super::issue::{IssueRequest, Login, issue, token_body};
+use super::token::{Failure, GrantResult, oauth};
+use super::{events, provider};
+use crate::context::{RequestContext, base_url};
+use crate::error::ApiError;
+use crate::flow::env::StoreFlowEnv;
+use crate::state::AppState;
+
+/// The user a client_credentials / password request speaks for, and its `auth_method`.
+async fn subject_user(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    form: &BTreeMap<String, String>,
+    p: &OAuth2Provider,
+    application: &Application,
+    secret: &str,
+) -> Result<(User, &'static str), Failure> {
+    if form.contains_key("client_assertion_type") {
+        if form.get("client_assertion_type").map(String::as_str) != Some(ASSERTION_TYPE) {
+            return Err(oauth(ErrorCode::InvalidGrant, "Invalid assertion type"));
+        }
+        // No OAuth source (and so no JWKS) exists in this build: no assertion can verify.
+        return Err(oauth(ErrorCode::InvalidGrant, "Invalid assertion"));
+    }
+    if let Some(username) = form.get("username") {
+        let password = form.get("password").map(String::as_str).unwrap_or_default();
+        return app_password(state, conn, username, password).await;
+    }
+    if !secret.is_empty() && client_auth::secret_matches(&p.client_secret, secret) {
+        return Ok((
+            service_account(state, conn, p, application).await?,
+            "oauth_client_secret",
+        ));
+    }
+    // Neither the provider's secret nor base64 `username:app password`: the client failed to
+    // authenticate (RFC 6749 §5.2).
+    let refused = || oauth(ErrorCode::InvalidClient, "Client authentication failed");
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(secret.as_bytes())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(refused)?;
+    let (username, password) = decoded.split_once(':').ok_or_else(refused)?;
+    app_password(state, conn, username, password).await
+}
+
+/// `username` + an unexpired app password of that user.
+async fn app_password(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    username: &str,
+    password: &str,
+) -> Result<(User, &'static str), Failure> {
+    let denied = || oauth(ErrorCode::InvalidGrant, "Invalid username or app password");
+    let user = users::get_by_username(conn, username)
+        .await?
+        .filter(|u| u.is_active)
+        .ok_or_else(denied)?;
+    let token = tokens::find_by_key(conn, password)
+        .await?
+        .ok_or_else(denied)?;
+    let now = state.store.now();
+    if token.intent != TokenIntent::AppPassword || token.user != user.pk || token.is_expired(now) {
+        return Err(denied());
+    }
+    Ok((user, "token"))
+}
+
+/// The provider's service account `ak-<provider name>-client_credentials`, created on first use.
+async fn service_account(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    p: &OAuth2Provider,
+    application: &Application,
+) -> Result<User, Failure> {
+    let name: String = p.base.name.chars().take(128).collect();
+    let username = format!("ak-{name}-client_credentials");
+    if let Some(u) = users::get_by_username(conn, &username).await? {
+        return if u.is_active {
+            Ok(u)
+        } else {
+            Err(oauth(
+                ErrorCode::InvalidGrant,
+                "Service account is inactive",
+            ))
+        };
+    }
+    let new = NewUser {
+        username: username.clone(),
+        name: username,
+        email: String::new(),
+        password: castellan_crypto::password::make_unusable_password(),
+        is_active: true,
+        path: format!("goauthentik.io/apps/{}", application.slug),
+        user_type: UserType::ServiceAccount,
+        attributes: json!({"goauthentik.io/user/generated": true}),
+        last_login: None,
+    };
+    Ok(users::create(conn, &new, state.store.now()).await?)
+}
+
+/// Whether the application's policies let `user` in; hands the connection back.
+async fn allowed(
+    state: &AppState,
+    conn: castellan_store::Conn,
+    parts: &Parts,
+    application: &Application,
+    user: &User,
+) -> Result<(bool, castellan_store::Conn), Failure> {
+    let ctx = RequestContext::of(parts, state);
+    let mut env = StoreFlowEnv::new(state.clone(), conn, ctx.clone());
+    let tagged = crate::flow::user_json::of(&mut env.conn, user, &state.install_id).await?;
+    let request = castellan_flows::FlowRequest {
+        client_ip: ctx.client_ip.clone(),
+        user_agent: ctx.user_agent.clone(),
+        request_id: ctx.request_id.clone(),
+        is_superuser: tagged.get("is_superuser").and_then(Value::as_bool) == Some(true),
+        user: Some(tagged.clone()),
+        ..Default::default()
+    };
+    let verdict = crate::flow::policies::evaluate(
+        &mut env,
+        application.pk,
+        application.policy_engine_mode,
+        Some(&tagged),
+        &Map::new(),
+        &request,
+    )
+    .await
+    .map_err(|e| ApiError::Internal(e.0))?;
+    Ok((verdict.passing, env.conn))
+}
+
+/// Issues an access and ID token (no refresh token) for the client's subject.
+pub async fn grant(
+    state: &AppState,
+    parts: &Parts,
+    form: &BTreeMap<String, String>,
+) -> GrantResult {
+    let authorization = parts
+        .headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let creds = client_auth::from_request(authorization, form)?
+        .ok_or_else(|| oauth(ErrorCode::InvalidClient, "Client authentication failed"))?;
+    let mut conn = state.store.conn().await.map_err(ApiError::from)?;
+    let config = state
+        .flows
+        .oauth_providers
+        .get(state, &mut conn, &creds.client_id)
+        .await?
+        .ok_or_else(|| oauth(ErrorCode::InvalidClient, "Client authentication failed"))?;
+    let p = &config.provider;
+    let application = config
+        .application
+        .clone()
+        .ok_or_else(|| oauth(ErrorCode::InvalidGrant, "Provider has no application"))?;
+    let secret = creds
+        .client_secret
+        .clone()
+        .or_else(|| form.get("client_assertion").cloned())
+        .unwrap_or_default();
+    let (user, method) = subject_user(state, &mut conn, form, p, &application, &secret).await?;
+    let (passing, conn) = allowed(state, conn, parts, &application, &user).await?;
+    if !passing {
+        return Err(oauth(ErrorCode::InvalidGrant, "Policy denied access"));
+    }
+    drop(conn);
+    let mut tx = state.store.begin().await.map_err(ApiError::from)?;
+    let requested = scope::parse(form.get("scope").map(String::as_str).unwrap_or_default());
+    let scopes = scope::restrict(&requested, &config.scope_names());
+    events::record_user(
+        state,
+        &mut tx,
+        parts,
+        Some(&user),
+        "login",
+        json!({"auth_method": method, "auth_method_args": {}}),
+    )
+    .await?;
+    let issued = issue(
+        state,
+        &mut tx,
+        IssueRequest {
+            provider: p,
+            keys: config.keys.clone(),
+            issuer: provider::issuer(p, &base_url(parts, state), &application),
+            user: &user,
+            scopes: scopes.clone(),
+            nonce: None,
+            login: Login {
+                auth_time: Some(state.store.now()),
+                ..Login::default()
+            },
+            access_token: true,
+            id_token: true,
+            refresh_token: false,
+            code_for_hash: None,
+            from_code: None,
+        },
+    )
+    .await?;
+    tx.commit()
+        .await
+        .map_err(castellan_store::StoreError::from)?;
+    Ok(token_body(issued, &scopes))
+}

@@ -1,0 +1,77 @@
+//! `grant_type=refresh_token` (RFC 6749 §6; spec §7.1.4 grant 2) with rotation: every use
+//! revokes the presented refresh token and issues a new one in the same family (the
+//! authorization code the family started from). A revoked refresh token presented again is
+//! reuse: the whole family is revoked and a `suspicious_request` event recorded.
+use std::collections::BTreeMap;
+
+use castellan_core::oauth2::TokenKind;
+use castellan_oauth::error::ErrorCode;
+use castellan_oauth::refresh_token::{RefreshError, check_refresh};
+use castellan_oauth::scope;
+use castellan_oauth::tokens::token_hash;
+use castellan_store::oauth2_tokens;
+use http::request::Parts;
+use serde_json::json;
+
+use super::events;
+use super::grant::{self, Finish};
+use super::token::{GrantResult, client, oauth};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Exchanges a refresh token for new tokens.
+pub async fn refresh(
+    state: &AppState,
+    parts: &Parts,
+    form: &BTreeMap<String, String>,
+) -> GrantResult {
+    let mut tx = state.store.begin().await.map_err(ApiError::from)?;
+    let (config, _) = client(state, &mut tx, parts, form, true).await?;
+    let p = &config.provider;
+    let value = form
+        .get("refresh_token")
+        .map(String::as_str)
+        .unwrap_or_default();
+    let old = oauth2_tokens::token(&mut tx, TokenKind::Refresh, &token_hash(value))
+        .await?
+        .filter(|t| t.grant.provider == p.base.pk)
+        .ok_or_else(|| oauth(ErrorCode::InvalidGrant, "Invalid refresh token"))?;
+    let requested = form.get("scope").map(|s| scope::parse(s));
+    let now = state.store.now();
+    let scopes = match check_refresh(&old, p.base.pk, requested.as_deref(), now) {
+        Ok(scopes) => scopes,
+        Err(RefreshError::Reuse) => {
+            let revoked = match &old.from_code {
+                Some(family) => oauth2_tokens::revoke_from_code(&mut tx, family).await?,
+                None => 0,
+            };
+            events::suspicious(
+                state,
+                &mut tx,
+                parts,
+                old.grant.user,
+                json!({"message": "Revoked refresh token used", "provider": p.base.name, "revoked_tokens": revoked}),
+            )
+            .await?;
+            tx.commit()
+                .await
+                .map_err(castellan_store::StoreError::from)?;
+            return Err(oauth(ErrorCode::InvalidGrant, "Invalid refresh token"));
+        }
+        Err(RefreshError::Token(e)) => return Err(e.into()),
+    };
+    let (user, application) =
+        grant::subject(&mut tx, &config, old.grant.user, "Invalid refresh token").await?;
+    oauth2_tokens::revoke_token(&mut tx, old.pk).await?;
+    let finish = Finish {
+        config: &config,
+        user: &user,
+        application: &application,
+        grant: &old.grant,
+        scopes,
+        nonce: None,
+        refresh: true,
+        family: old.from_code.clone(),
+    };
+    grant::finish(state, tx, parts, finish).await
+}

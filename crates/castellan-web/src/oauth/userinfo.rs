@@ -1,0 +1,122 @@
+//! `GET|POST /application/o/userinfo/` (OIDC Core §5.3, RFC 6750 §3; spec §7.1.6): the claims of
+//! the access token's scopes, evaluated now, with the token's `sub`.
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use castellan_core::oauth2::TokenKind;
+use castellan_oauth::bearer::{bearer_token, www_authenticate};
+use castellan_oauth::error::ErrorCode;
+use castellan_oauth::tokens::token_hash;
+use castellan_store::{oauth2_providers, oauth2_tokens, users};
+use http::request::Parts;
+use serde_json::{Map, Value, json};
+
+use super::token::parse_form;
+use super::{cors, events};
+use crate::error::ApiResult;
+use crate::state::AppState;
+
+fn refuse(status: StatusCode, code: ErrorCode, description: &str) -> Response {
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&www_authenticate(code, description)) {
+        headers.insert(header::WWW_AUTHENTICATE, v);
+    }
+    let body = json!({"error": code.as_str(), "error_description": description});
+    (status, headers, axum::Json(body)).into_response()
+}
+
+/// `GET|POST /application/o/userinfo/`.
+pub async fn userinfo(
+    State(state): State<AppState>,
+    parts: Parts,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let mut form = parse_form(parts.uri.query().unwrap_or_default().as_bytes());
+    form.extend(parse_form(&body));
+    let authorization = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let Some(raw) = bearer_token(authorization, &form) else {
+        return Ok(refuse(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::InvalidRequest,
+            "Token is missing",
+        ));
+    };
+    let mut conn = state.store.conn().await?;
+    let now = state.store.now();
+    let Some(token) = oauth2_tokens::token(&mut conn, TokenKind::Access, &token_hash(&raw)).await?
+    else {
+        return Ok(refuse(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::InvalidToken,
+            "Token is invalid",
+        ));
+    };
+    if token.revoked {
+        events::suspicious(
+            &state,
+            &mut conn,
+            &parts,
+            token.grant.user,
+            json!({"message": "Revoked access token used"}),
+        )
+        .await?;
+        return Ok(refuse(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::InvalidToken,
+            "Token is invalid",
+        ));
+    }
+    if token.grant.expires <= now {
+        return Ok(refuse(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::InvalidToken,
+            "Token has expired",
+        ));
+    }
+    if !token.grant.scope.iter().any(|s| s == "openid") {
+        return Ok(refuse(
+            StatusCode::FORBIDDEN,
+            ErrorCode::InsufficientScope,
+            "Token does not have the openid scope",
+        ));
+    }
+    let (Some(p), Some(user)) = (
+        oauth2_providers::get(&mut conn, token.grant.provider).await?,
+        users::get(&mut conn, token.grant.user).await?,
+    ) else {
+        return Ok(refuse(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::InvalidToken,
+            "Token is invalid",
+        ));
+    };
+    let context = json!({"scope": token.grant.scope, "user": user.pk});
+    let claims = crate::oauth_claims::scope_claims(
+        &state,
+        &mut conn,
+        &p,
+        user.pk,
+        &token.grant.scope,
+        context,
+    )
+    .await?;
+    let mut out = Map::new();
+    out.insert(
+        "sub".into(),
+        token.id_token.get("sub").cloned().unwrap_or(Value::Null),
+    );
+    for (k, v) in claims {
+        if k != "sub" {
+            out.insert(k, v);
+        }
+    }
+    if let Some(nonce) = token.id_token.get("nonce") {
+        out.insert("nonce".into(), nonce.clone());
+    }
+    let mut headers = HeaderMap::new();
+    cors::allow_redirect_origins(&parts, &p, &mut headers);
+    Ok((StatusCode::OK, headers, axum::Json(Value::Object(out))).into_response())
+}
