@@ -304,8 +304,15 @@ pub trait FlowEnv: Send {
     /// Uses up a static token (deleted by pk) and records the device's success; `false` when a
     /// concurrent request used it first.
     async fn take_static_token(&mut self, device: i64, token: i64) -> Result<bool, EnvError>;
-    /// Records a failed verification of a device of `class` (`totp`, `static`) for throttling.
-    async fn device_failure(&mut self, class: &str, device: i64) -> Result<(), EnvError>;
+    /// Claims one verification attempt of a device of `class` (`totp`, `static`): counted as a
+    /// failure in advance if its failure count is still `seen` (a success resets it); `false`
+    /// when a concurrent attempt claimed it first (the device is then skipped).
+    async fn device_attempt(
+        &mut self,
+        class: &str,
+        device: i64,
+        seen: i64,
+    ) -> Result<bool, EnvError>;
     /// Waits (anti-enumeration delays, dummy stages).
     async fn sleep(&mut self, duration: Duration);
     /// Prompt fields (`authentik_stages_prompt.prompt`) by pk: each prompt's settings with

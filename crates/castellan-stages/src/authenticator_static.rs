@@ -88,8 +88,13 @@ impl StageView for AuthenticatorStaticStage {
         let Some(user) = device_user(cx) else {
             return Ok(Step::Next);
         };
-        if !cx.session.data.contains_key(SESSION_DEVICE) {
-            // Tokens never shown: show them first.
+        let shown = cx
+            .session
+            .data
+            .get(SESSION_DEVICE)
+            .is_some_and(|d| d.get("user").and_then(Value::as_i64) == Some(user.pk));
+        if !shown {
+            // Tokens never shown to this user: show them first.
             return self.get(cx).await;
         }
         let tokens = session_tokens(cx, &user);

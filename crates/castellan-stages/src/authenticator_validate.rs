@@ -60,15 +60,20 @@ struct Offer {
     stages: Vec<Stage>,
 }
 
+/// Whether the stage has a user: the plan's pending user, or the logged-in user when the flow
+/// has none (authentik's `get_pending_user`; without it a logged-in user would pass the stage of
+/// an authorization flow unchallenged).
 fn has_pending(cx: &StageContext<'_>) -> bool {
     cx.plan
         .context
         .get(PENDING_USER)
         .is_some_and(|u| !u.is_null())
+        || cx.request.user.is_some()
 }
 
 fn user_pk(cx: &StageContext<'_>) -> Option<i64> {
     castellan_flows::context::pending_user_pk(&cx.plan.context)
+        .or_else(|| crate::device_user::device_user(cx).map(|u| u.pk))
 }
 
 async fn configuration_stages(
@@ -192,16 +197,31 @@ fn record_success(cx: &mut StageContext<'_>, device: Value) {
 }
 
 async fn login_failed(cx: &mut StageContext<'_>) -> Result<(), EnvError> {
-    let username = pending_username(&cx.plan.context);
+    let pending = cx
+        .plan
+        .context
+        .get(PENDING_USER)
+        .filter(|u| !u.is_null())
+        .or(cx.request.user.as_ref())
+        .cloned();
+    let mut username = pending_username(&cx.plan.context);
+    if username.is_empty()
+        && let Some(u) = &pending
+    {
+        username = u
+            .get("username")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+    }
     let mut context = Map::new();
     context.insert("username".into(), Value::String(username.clone()));
     context.insert(
         "stage".into(),
         json!({"pk": cx.stage.pk, "name": cx.stage.name}),
     );
-    let user = cx.plan.context.get(PENDING_USER).cloned();
     cx.env
-        .event("login_failed", context, user.as_ref(), cx.request)
+        .event("login_failed", context, pending.as_ref(), cx.request)
         .await?;
     cx.env.reputation(&username, -1, cx.request).await
 }

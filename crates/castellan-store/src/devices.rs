@@ -67,24 +67,28 @@ pub async fn delete(
     Ok(done.rows_affected() > 0)
 }
 
-/// Records a failed verification: one more failure, stamped `now` (one statement, so
-/// concurrent failures all count).
-pub async fn record_failure(
+/// Claims one verification attempt: counts it as a failure in advance (one more failure,
+/// stamped `now`) if the failure count is still `seen`; `false` when a concurrent attempt
+/// claimed the device first. A success resets the count ([`record_success`]), so parallel
+/// guesses cannot all slip past the throttle.
+pub async fn claim_attempt(
     conn: &mut AnyConnection,
     table: &'static str,
     pk: i64,
+    seen: i64,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let sql = format!(
         "UPDATE {table} SET throttling_failure_count = throttling_failure_count + 1, \
-         throttling_failure_timestamp = $1 WHERE id = $2"
+         throttling_failure_timestamp = $1 WHERE id = $2 AND throttling_failure_count = $3"
     );
-    sqlx::query(&sql)
+    let done = sqlx::query(&sql)
         .bind(ts(now))
         .bind(pk)
+        .bind(seen)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// Records a successful validation: throttling reset, `last_used = now`.

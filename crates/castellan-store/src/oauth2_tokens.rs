@@ -266,14 +266,18 @@ pub async fn token_by_pk(
         .transpose()
 }
 
-/// Marks a token revoked.
-pub async fn revoke_token(conn: &mut AnyConnection, pk: i64) -> Result<(), StoreError> {
-    sqlx::query("UPDATE providers_oauth2_token SET revoked = $1 WHERE id = $2")
-        .bind(true)
-        .bind(pk)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+/// Marks a token revoked; `false` when it already was (a concurrent request revoked it first:
+/// for a refresh token, a reuse).
+pub async fn revoke_token(conn: &mut AnyConnection, pk: i64) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE providers_oauth2_token SET revoked = $1 WHERE id = $2 AND revoked = $3",
+    )
+    .bind(true)
+    .bind(pk)
+    .bind(false)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Revokes every token issued from authorization code `code` (code reuse); returns how many
@@ -388,33 +392,37 @@ pub async fn device_by_user_code(
     device_where(conn, "user_code", user_code).await
 }
 
-/// Records the user's approval of a device authorization.
+/// Records the user's approval of a device authorization that nobody approved yet and that has
+/// not expired at `now`; `false` when there was none (approved by someone else, or expired).
 pub async fn approve_device(
     conn: &mut AnyConnection,
     pk: i64,
     user: i64,
     auth_time: Option<DateTime<Utc>>,
     session: Option<Uuid>,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE providers_oauth2_devicetoken SET user_id = $1, auth_time = $2, session = $3 WHERE id = $4",
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE providers_oauth2_devicetoken SET user_id = $1, auth_time = $2, session = $3 \
+         WHERE id = $4 AND user_id IS NULL AND expires > $5",
     )
     .bind(user)
     .bind(opt_ts(auth_time))
     .bind(s(session))
     .bind(pk)
+    .bind(ts(now))
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
-/// Deletes a device authorization.
-pub async fn delete_device(conn: &mut AnyConnection, pk: i64) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM providers_oauth2_devicetoken WHERE id = $1")
+/// Deletes a device authorization; `false` when it was already gone (a concurrent poll took it).
+pub async fn delete_device(conn: &mut AnyConnection, pk: i64) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM providers_oauth2_devicetoken WHERE id = $1")
         .bind(pk)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// Deletes every code, token and device authorization that expired before `now`; returns how

@@ -190,7 +190,7 @@ async fn serve_applies_defaults_and_the_blueprints_directory() {
         let flow = api(&server, "/api/v3/flows/instances/cli-flow/").await;
         assert_eq!(flow["name"], "CLI flow");
         let instances = api(&server, "/api/v3/managed/blueprints/").await;
-        assert_eq!(instances["pagination"]["count"], 10, "{instances}");
+        assert_eq!(instances["pagination"]["count"], 11, "{instances}");
         let available = api(&server, "/api/v3/managed/blueprints/available/").await;
         assert_eq!(available[0]["path"], "custom.yaml", "{available}");
         let lines = server.log_lines();

@@ -56,53 +56,55 @@ pub async fn verify_code(
 ) -> Result<Option<MatchedDevice>, EnvError> {
     let now = env.now();
     let code = code.trim();
-    let mut failed: Vec<(&'static str, i64)> = Vec::new();
     let mut found = None;
+    // Every attempt on a device is claimed (counted as a failure) before the code is compared,
+    // so parallel guesses cannot share one throttle window; a success resets the count.
     if wants(classes, CLASS_TOTP) {
         for device in env.totp_devices(user).await? {
-            if device.throttle.is_blocked(now) {
+            let pk = device.common.pk;
+            if device.throttle.is_blocked(now)
+                || !env
+                    .device_attempt(CLASS_TOTP, pk, device.throttle.failure_count)
+                    .await?
+            {
                 continue;
             }
-            let pk = device.common.pk;
-            match totp_match(&device, code, now.timestamp()) {
-                Some(m) if env.accept_totp(pk, m.t, m.drift).await? => {
-                    found = Some(MatchedDevice {
-                        class: CLASS_TOTP,
-                        pk,
-                        name: device.common.name.clone(),
-                    });
-                    break;
-                }
-                _ => failed.push((CLASS_TOTP, pk)),
+            if let Some(m) = totp_match(&device, code, now.timestamp())
+                && env.accept_totp(pk, m.t, m.drift).await?
+            {
+                found = Some(MatchedDevice {
+                    class: CLASS_TOTP,
+                    pk,
+                    name: device.common.name.clone(),
+                });
+                break;
             }
         }
     }
     if found.is_none() && wants(classes, CLASS_STATIC) {
         for device in env.static_devices(user).await? {
-            if device.throttle.is_blocked(now) {
+            let pk = device.common.pk;
+            if device.throttle.is_blocked(now)
+                || !env
+                    .device_attempt(CLASS_STATIC, pk, device.throttle.failure_count)
+                    .await?
+            {
                 continue;
             }
-            let pk = device.common.pk;
             let token = device
                 .tokens
                 .iter()
                 .find(|t| constant_time_eq(t.token.as_bytes(), code.as_bytes()));
-            match token {
-                Some(t) if env.take_static_token(pk, t.pk).await? => {
-                    found = Some(MatchedDevice {
-                        class: CLASS_STATIC,
-                        pk,
-                        name: device.common.name.clone(),
-                    });
-                    break;
-                }
-                _ => failed.push((CLASS_STATIC, pk)),
+            if let Some(t) = token
+                && env.take_static_token(pk, t.pk).await?
+            {
+                found = Some(MatchedDevice {
+                    class: CLASS_STATIC,
+                    pk,
+                    name: device.common.name.clone(),
+                });
+                break;
             }
-        }
-    }
-    if found.is_none() {
-        for (class, pk) in failed {
-            env.device_failure(class, pk).await?;
         }
     }
     Ok(found)

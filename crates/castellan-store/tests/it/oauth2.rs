@@ -245,9 +245,17 @@ db_test!(codes_tokens_and_devices, |app: TestApp| async move {
             .unwrap()
             .is_empty()
     );
-    oauth2_tokens::revoke_token(&mut conn, refresh.pk)
-        .await
-        .unwrap();
+    assert!(
+        oauth2_tokens::revoke_token(&mut conn, refresh.pk)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !oauth2_tokens::revoke_token(&mut conn, refresh.pk)
+            .await
+            .unwrap(),
+        "a second revocation reports the token was already revoked"
+    );
 
     let mut device = DeviceToken {
         pk: 0,
@@ -270,9 +278,31 @@ db_test!(codes_tokens_and_devices, |app: TestApp| async move {
         Some(device.clone())
     );
     let session = Uuid::new_v4();
-    oauth2_tokens::approve_device(&mut conn, device.pk, user, Some(now), Some(session))
+    let before_expiry = now - Duration::minutes(2);
+    assert!(
+        !oauth2_tokens::approve_device(&mut conn, device.pk, user, Some(now), Some(session), now)
+            .await
+            .unwrap(),
+        "an expired device authorization cannot be approved"
+    );
+    assert!(
+        oauth2_tokens::approve_device(
+            &mut conn,
+            device.pk,
+            user,
+            Some(now),
+            Some(session),
+            before_expiry
+        )
         .await
-        .unwrap();
+        .unwrap()
+    );
+    assert!(
+        !oauth2_tokens::approve_device(&mut conn, device.pk, user + 1, None, None, before_expiry)
+            .await
+            .unwrap(),
+        "an approved device cannot be approved again"
+    );
     let approved = oauth2_tokens::device_by_user_code(&mut conn, "123456789")
         .await
         .unwrap()
@@ -293,9 +323,12 @@ db_test!(codes_tokens_and_devices, |app: TestApp| async move {
     oauth2_tokens::delete_code(&mut conn, code.pk)
         .await
         .unwrap();
-    oauth2_tokens::delete_device(&mut conn, device.pk)
-        .await
-        .unwrap();
+    assert!(
+        !oauth2_tokens::delete_device(&mut conn, device.pk)
+            .await
+            .unwrap(),
+        "the expired device authorization was already deleted"
+    );
 });
 
 db_test!(scope_mappings_from_objects, |app: TestApp| async move {

@@ -419,8 +419,13 @@ impl FlowEnv for StoreFlowEnv {
         env_devices::take_static_token(self, device, token).await
     }
 
-    async fn device_failure(&mut self, class: &str, device: i64) -> Result<(), EnvError> {
-        env_devices::failure(self, class, device).await
+    async fn device_attempt(
+        &mut self,
+        class: &str,
+        device: i64,
+        seen: i64,
+    ) -> Result<bool, EnvError> {
+        env_devices::attempt(self, class, device, seen).await
     }
 
     async fn sleep(&mut self, duration: Duration) {

@@ -101,14 +101,19 @@ pub async fn take_static_token(
 }
 
 /// Records a failed verification.
-pub async fn failure(env: &mut StoreFlowEnv, class: &str, device: i64) -> Result<(), EnvError> {
+pub async fn attempt(
+    env: &mut StoreFlowEnv,
+    class: &str,
+    device: i64,
+    seen: i64,
+) -> Result<bool, EnvError> {
     let table = match class {
         CLASS_TOTP => TOTP_TABLE,
         CLASS_STATIC => STATIC_TABLE,
-        _ => return Ok(()),
+        _ => return Ok(false),
     };
     let now = env.state.store.now();
-    devices::record_failure(&mut env.conn, table, device, now)
+    devices::claim_attempt(&mut env.conn, table, device, seen, now)
         .await
         .map_err(err)
 }

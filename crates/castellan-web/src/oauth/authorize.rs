@@ -144,11 +144,15 @@ pub async fn handle(
     };
     let now = state.store.now();
     // The login time has whole seconds: the elapsed time errs on the side of logging in again.
+    // `max_age=0` asks for a fresh login once, like `prompt=login` (a fresh login is always
+    // more than 0 s old, so comparing times would loop).
     let too_old = req.max_age.is_some_and(|max_age| {
-        (now - login_time).num_milliseconds() > max_age.saturating_mul(1000)
+        max_age > 0 && (now - login_time).num_milliseconds() > max_age.saturating_mul(1000)
     });
+    let fresh_login =
+        req.prompt.iter().any(|p| p == "login") || req.max_age.is_some_and(|max_age| max_age <= 0);
     let mut relogin = too_old;
-    if !too_old && req.prompt.iter().any(|p| p == "login") {
+    if !too_old && fresh_login {
         let current = login::login_id(&sess.data).unwrap_or_default();
         match sess.data.get(SESSION_PROMPT_LOGIN).and_then(Value::as_str) {
             Some(asked) if asked != current => {

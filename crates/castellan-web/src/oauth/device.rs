@@ -280,9 +280,20 @@ impl StageView for DeviceFinishStage {
                 "the device finish stage needs the web environment".into(),
             ));
         };
-        oauth2_tokens::approve_device(&mut env.conn, device, user, who.auth_time, who.session)
-            .await
-            .map_err(|e| EnvError(e.to_string()))?;
+        let now = env.state.store.now();
+        let approved = oauth2_tokens::approve_device(
+            &mut env.conn,
+            device,
+            user,
+            who.auth_time,
+            who.session,
+            now,
+        )
+        .await
+        .map_err(|e| EnvError(e.to_string()))?;
+        if !approved {
+            return Ok(Step::Deny(Some("Invalid code".into())));
+        }
         Ok(Step::Show(Challenge::new(FINISH_COMPONENT)))
     }
 

@@ -121,9 +121,14 @@ impl OAuthFulfillmentStage {
             return Ok(Step::Deny(Some("Not logged in".into())));
         };
         if req.prompt.iter().any(|p| p == "none") && req.prompt.iter().any(|p| p == "consent") {
+            // form_post errors travel in the query (as at the authorization endpoint).
+            let mode = match req.response_mode {
+                ResponseMode::FormPost => ResponseMode::Query,
+                other => other,
+            };
             let e = ErrorRedirect {
                 redirect_uri: req.redirect_uri.clone(),
-                mode: req.response_mode,
+                mode,
                 code: ErrorCode::ConsentRequired,
                 description: "Consent required".into(),
                 state: req.state.clone(),

@@ -36,7 +36,10 @@ pub async fn poll(state: &AppState, parts: &Parts, form: &BTreeMap<String, Strin
     let (user, application) =
         grant::subject(&mut tx, &config, user_pk, "Invalid device code").await?;
     let scopes = scope::restrict(&device.scope, &config.scope_names());
-    oauth2_tokens::delete_device(&mut tx, device.pk).await?;
+    if !oauth2_tokens::delete_device(&mut tx, device.pk).await? {
+        // A concurrent poll took the tokens (RFC 8628: a device code is used once).
+        return Err(oauth(ErrorCode::InvalidGrant, "Invalid device code"));
+    }
     let grant = castellan_core::oauth2::TokenGrant {
         provider: p.base.pk,
         user: user_pk,

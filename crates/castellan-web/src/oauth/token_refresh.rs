@@ -40,29 +40,15 @@ pub async fn refresh(
     let now = state.store.now();
     let scopes = match check_refresh(&old, p.base.pk, requested.as_deref(), now) {
         Ok(scopes) => scopes,
-        Err(RefreshError::Reuse) => {
-            let revoked = match &old.from_code {
-                Some(family) => oauth2_tokens::revoke_from_code(&mut tx, family).await?,
-                None => 0,
-            };
-            events::suspicious(
-                state,
-                &mut tx,
-                parts,
-                old.grant.user,
-                json!({"message": "Revoked refresh token used", "provider": p.base.name, "revoked_tokens": revoked}),
-            )
-            .await?;
-            tx.commit()
-                .await
-                .map_err(castellan_store::StoreError::from)?;
-            return Err(oauth(ErrorCode::InvalidGrant, "Invalid refresh token"));
-        }
+        Err(RefreshError::Reuse) => return reuse(state, tx, parts, &p.base.name, &old).await,
         Err(RefreshError::Token(e)) => return Err(e.into()),
     };
     let (user, application) =
         grant::subject(&mut tx, &config, old.grant.user, "Invalid refresh token").await?;
-    oauth2_tokens::revoke_token(&mut tx, old.pk).await?;
+    if !oauth2_tokens::revoke_token(&mut tx, old.pk).await? {
+        // A concurrent refresh with the same token revoked it first: a reuse.
+        return reuse(state, tx, parts, &p.base.name, &old).await;
+    }
     let finish = Finish {
         config: &config,
         user: &user,
@@ -74,4 +60,31 @@ pub async fn refresh(
         family: old.from_code.clone(),
     };
     grant::finish(state, tx, parts, finish).await
+}
+
+/// A revoked refresh token presented again: its whole family is revoked and a
+/// `suspicious_request` event recorded.
+async fn reuse(
+    state: &AppState,
+    mut tx: castellan_store::Tx,
+    parts: &Parts,
+    provider_name: &str,
+    old: &castellan_core::oauth2::IssuedToken,
+) -> GrantResult {
+    let revoked = match &old.from_code {
+        Some(family) => oauth2_tokens::revoke_from_code(&mut tx, family).await?,
+        None => 0,
+    };
+    events::suspicious(
+        state,
+        &mut tx,
+        parts,
+        old.grant.user,
+        json!({"message": "Revoked refresh token used", "provider": provider_name, "revoked_tokens": revoked}),
+    )
+    .await?;
+    tx.commit()
+        .await
+        .map_err(castellan_store::StoreError::from)?;
+    Err(oauth(ErrorCode::InvalidGrant, "Invalid refresh token"))
 }

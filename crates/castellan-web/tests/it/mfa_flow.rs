@@ -349,3 +349,46 @@ db_test!(device_classes_limit_devices, |app: TestApp| async move {
         "No (allowed) MFA authenticator configured."
     );
 });
+
+// A logged-in user running another flow with a validation stage (step-up, e.g. an application's
+// authorization flow) is challenged: the stage falls back to the logged-in user when the plan
+// has no pending user, as authentik's `get_pending_user` does.
+db_test!(
+    logged_in_users_are_challenged_by_later_flows,
+    |app: TestApp| async move {
+        let ann = user(&app, "ann", "Ann-pw-1").await;
+        let device = totp_device(&app, ann, "phone").await;
+        mfa_login_flow(&app, json!({"device_classes": ["totp"]})).await;
+        let now = app.store.now().timestamp();
+        let codes = pyotp_codes(&[now]).await;
+        let (mut c, r) = at_validation(&app).await;
+        assert_eq!(r["component"], "ak-stage-authenticator-validate", "{r}");
+        assert_eq!(c.post(code(&codes[0])).await.json, done());
+
+        let validate = stage(
+            &app,
+            "stages/authenticator/validate",
+            json!({"name": "step-up-validate", "device_classes": ["totp"],
+                   "not_configured_action": "deny"}),
+        )
+        .await;
+        let extra =
+            json!({"designation": "authorization", "authentication": "require_authenticated"});
+        flow(&app, "step-up", extra, &[validate]).await;
+        c.slug = "step-up".into();
+        let r = c.get().await.json;
+        assert_eq!(r["component"], "ak-stage-authenticator-validate", "{r}");
+        assert_eq!(
+            r["device_challenges"][0]["device_uid"],
+            device.to_string(),
+            "{r}"
+        );
+        let r = c.post(code("000000")).await.json;
+        assert_eq!(r["response_errors"]["code"][0]["string"], INVALID, "{r}");
+        let failed = events(&app, "login_failed").await;
+        assert!(
+            !failed.is_empty(),
+            "a wrong step-up code records login_failed"
+        );
+    }
+);
