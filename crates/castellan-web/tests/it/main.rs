@@ -44,6 +44,7 @@ mod mfa_pages;
 mod mfa_support;
 mod mfa_user_interface;
 mod oauth2_provider_api;
+mod oauth_amr;
 mod oauth_authlib;
 mod oauth_device_prompts;
 mod oauth_endpoints;

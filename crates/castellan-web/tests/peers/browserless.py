@@ -23,6 +23,10 @@ def _answer(ch, username, password):
         return {"password": password}
     if comp == "ak-stage-consent":
         return {"token": ch.get("token", "")}
+    if comp == "ak-stage-authenticator-validate" and ARGS.get("totp_secret"):
+        import pyotp
+
+        return {"code": pyotp.TOTP(ARGS["totp_secret"]).now()}
     return None
 
 
