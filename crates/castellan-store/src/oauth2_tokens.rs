@@ -136,14 +136,23 @@ pub async fn code_by_pk(
 /// Marks a code used; `true` only when this call flipped it (of concurrent exchanges exactly
 /// one wins).
 pub async fn mark_code_used(conn: &mut AnyConnection, pk: i64) -> Result<bool, StoreError> {
-    let done = sqlx::query(
-        "UPDATE providers_oauth2_authorizationcode SET used = $1 WHERE id = $2 AND used = $3",
-    )
-    .bind(true)
-    .bind(pk)
-    .bind(false)
-    .execute(&mut *conn)
-    .await?;
+    set_once(conn, "providers_oauth2_authorizationcode", "used", pk).await
+}
+
+/// Sets boolean `column` of row `pk` if it is still false; `true` only for the call that set it.
+async fn set_once(
+    conn: &mut AnyConnection,
+    table: &'static str,
+    column: &'static str,
+    pk: i64,
+) -> Result<bool, StoreError> {
+    let sql = format!("UPDATE {table} SET {column} = $1 WHERE id = $2 AND {column} = $3");
+    let done = sqlx::query(&sql)
+        .bind(true)
+        .bind(pk)
+        .bind(false)
+        .execute(&mut *conn)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -269,15 +278,7 @@ pub async fn token_by_pk(
 /// Marks a token revoked; `false` when it already was (a concurrent request revoked it first:
 /// for a refresh token, a reuse).
 pub async fn revoke_token(conn: &mut AnyConnection, pk: i64) -> Result<bool, StoreError> {
-    let done = sqlx::query(
-        "UPDATE providers_oauth2_token SET revoked = $1 WHERE id = $2 AND revoked = $3",
-    )
-    .bind(true)
-    .bind(pk)
-    .bind(false)
-    .execute(&mut *conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    set_once(conn, "providers_oauth2_token", "revoked", pk).await
 }
 
 /// Revokes every token issued from authorization code `code` (code reuse); returns how many
