@@ -62,11 +62,11 @@ if ! command -v openssl >/dev/null 2>&1; then
     || die "could not install openssl"
 fi
 
-# --- Python test peers (aiosmtpd, authlib, oic, jwcrypto) -----------------------
+# --- Python test peers (aiosmtpd, authlib, oic, jwcrypto, pyotp, fido2) -----------
 # A venv under /var/cache (persistent, reused); pip runs only when a module is missing.
 export CASTELLAN_TEST_VENV="${CASTELLAN_TEST_VENV:-/var/cache/castellan-venv}"
-PY_PEERS="aiosmtpd authlib oic jwcrypto requests pyotp"
-if ! "$CASTELLAN_TEST_VENV/bin/python" -c 'import aiosmtpd, authlib, oic, jwcrypto, requests, pyotp' >/dev/null 2>&1; then
+PY_PEERS="aiosmtpd authlib oic jwcrypto requests pyotp fido2"
+if ! "$CASTELLAN_TEST_VENV/bin/python" -c 'import aiosmtpd, authlib, oic, jwcrypto, requests, pyotp, fido2' >/dev/null 2>&1; then
   command -v python3 >/dev/null 2>&1 || die "python3 is missing (apt-get install python3 python3-venv)"
   if [ ! -x "$CASTELLAN_TEST_VENV/bin/python" ]; then
     say "creating the test venv $CASTELLAN_TEST_VENV"

@@ -24,6 +24,7 @@ pub mod timedelta;
 pub mod token;
 pub mod user;
 pub mod version;
+pub mod webauthn_device_type;
 pub mod wire_enum;
 
 pub use error::DomainError;

@@ -1,11 +1,13 @@
-//! Authenticator devices (spec §5.1): the fields every device shares, TOTP and static-token
-//! devices, and the exponential throttling of failed verifications.
+//! Authenticator devices (spec §5.1): the fields every device shares, TOTP, static-token and
+//! WebAuthn devices, and the exponential throttling of failed verifications.
 use chrono::{DateTime, Duration, Utc};
 
 /// Device class of TOTP devices.
 pub const CLASS_TOTP: &str = "totp";
 /// Device class of static-token devices.
 pub const CLASS_STATIC: &str = "static";
+/// Device class of WebAuthn devices.
+pub const CLASS_WEBAUTHN: &str = "webauthn";
 
 /// The fields every device has.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +95,31 @@ pub struct StaticDevice {
     pub tokens: Vec<StaticToken>,
     /// Throttling state.
     pub throttle: Throttle,
+}
+
+/// A WebAuthn credential (`authentik_stages_authenticator_webauthn.WebAuthnDevice`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebAuthnDevice {
+    /// Common fields (`created` is authentik's `created_on`, `last_used` its `last_t`).
+    pub common: DeviceCommon,
+    /// Credential id, base64url without padding.
+    pub credential_id: String,
+    /// COSE public key, base64url without padding.
+    pub public_key: String,
+    /// Last signature counter seen.
+    pub sign_count: i64,
+    /// Relying party id the credential is bound to.
+    pub rp_id: String,
+    /// Authenticator model id.
+    pub aaguid: String,
+    /// The known model of `aaguid`: (aaguid, description, icon).
+    pub device_type: Option<crate::webauthn_device_type::WebAuthnDeviceType>,
+    /// Attestation statement format seen at registration.
+    pub attestation_format: String,
+    /// Attestation certificate (PEM), when the authenticator sent one.
+    pub attestation_certificate_pem: Option<String>,
+    /// SHA-256 fingerprint (hex) of that certificate.
+    pub attestation_certificate_fingerprint: Option<String>,
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@ use crate::CryptoError;
 pub use generate::generate_self_signed;
 pub use info::parse_certificate;
 pub use key_match::key_matches_certificate;
+pub use pem::{certificate_pem, sha256_fingerprint};
 pub use private_key::private_key_type;
 
 pub(crate) use info::with_certificate;

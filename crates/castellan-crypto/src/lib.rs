@@ -10,5 +10,6 @@ pub mod jose;
 pub mod password;
 pub mod token;
 pub mod totp;
+pub mod webauthn;
 
 pub use error::CryptoError;

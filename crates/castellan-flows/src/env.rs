@@ -7,8 +7,9 @@ use async_trait::async_trait;
 use castellan_core::application::PolicyEngineMode;
 use castellan_core::flow::{Flow, FlowStageBinding};
 use castellan_core::invitation::Invitation;
-use castellan_core::mfa::{StaticDevice, TotpDevice};
+use castellan_core::mfa::{StaticDevice, TotpDevice, WebAuthnDevice};
 use castellan_core::stage::Stage;
+use castellan_core::webauthn_device_type::WebAuthnDeviceType;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -304,6 +305,32 @@ pub trait FlowEnv: Send {
     /// Uses up a static token (deleted by pk) and records the device's success; `false` when a
     /// concurrent request used it first.
     async fn take_static_token(&mut self, device: i64, token: i64) -> Result<bool, EnvError>;
+    /// The user's confirmed WebAuthn devices, ordered by name (spec §5.3).
+    async fn webauthn_devices(&mut self, user: i64) -> Result<Vec<WebAuthnDevice>, EnvError>;
+    /// The WebAuthn device holding a credential id (base64url), whoever owns it.
+    async fn webauthn_device(
+        &mut self,
+        credential_id: &str,
+    ) -> Result<Option<WebAuthnDevice>, EnvError>;
+    /// Saves a new WebAuthn device (setup stage, §5.6); `None` when the credential id is
+    /// already registered.
+    async fn save_webauthn_device(
+        &mut self,
+        device: &WebAuthnDevice,
+    ) -> Result<Option<i64>, EnvError>;
+    /// Records a verified assertion (new signature counter, `last_used`) if the stored counter
+    /// is still `seen`; `false` when a concurrent request won.
+    async fn accept_webauthn(
+        &mut self,
+        device: i64,
+        seen: i64,
+        sign_count: i64,
+    ) -> Result<bool, EnvError>;
+    /// The known authenticator model of an AAGUID.
+    async fn webauthn_device_type(
+        &mut self,
+        aaguid: &str,
+    ) -> Result<Option<WebAuthnDeviceType>, EnvError>;
     /// Claims one verification attempt of a device of `class` (`totp`, `static`): counted as a
     /// failure in advance if its failure count is still `seen` (a success resets it); `false`
     /// when a concurrent attempt claimed it first (the device is then skipped).

@@ -1,10 +1,11 @@
-//! Authenticator validation stage (spec §5.3) for the code-based classes `totp` and `static`:
-//! device challenges (one per class, with the class's latest `last_used`), the
-//! `not_configured_action` (skip, deny, configure with one or several configuration stages),
-//! and the `selected_challenge`, `selected_stage` and `code` responses. WebAuthn, SMS and Duo
-//! devices are not validated by this release.
+//! Authenticator validation stage (spec §5.3) for `totp`, `static` and `webauthn` devices:
+//! device challenges (one per class, with the class's latest `last_used`), passwordless
+//! WebAuthn when no user is known yet, the `not_configured_action` (skip, deny, configure with
+//! one or several configuration stages), and the `selected_challenge`, `selected_stage`, `code`
+//! and `webauthn` responses. SMS and Duo devices are not validated by this release.
 pub mod challenges;
 pub mod code;
+pub mod webauthn;
 
 use async_trait::async_trait;
 use castellan_core::stage::Stage;
@@ -17,6 +18,9 @@ use uuid::Uuid;
 
 use self::challenges::{DeviceChallenge, device_challenges};
 use self::code::verify_code;
+use self::webauthn::{ASSERTION_FAILED, Refusal, WebAuthnValidateSettings};
+use castellan_core::flow::FlowDesignation;
+use castellan_core::mfa::CLASS_WEBAUTHN;
 
 /// `meta_model_name`.
 pub const KIND: &str = "authentik_stages_authenticator_validate.authenticatorvalidatestage";
@@ -92,11 +96,23 @@ async fn configuration_stages(
     Ok(out)
 }
 
+fn wants_webauthn(s: &ValidateSettings) -> bool {
+    s.device_classes.iter().any(|c| c == CLASS_WEBAUTHN)
+}
+
 async fn offer(cx: &mut StageContext<'_>, s: &ValidateSettings) -> Result<Offer, EnvError> {
-    let devices = match user_pk(cx) {
+    let mut devices = match user_pk(cx) {
         Some(pk) => device_challenges(cx.env, pk, &s.device_classes).await?,
         None => vec![],
     };
+    if let Some(pk) = user_pk(cx)
+        && wants_webauthn(s)
+    {
+        let ws: WebAuthnValidateSettings = cx.settings();
+        if let Some(c) = webauthn::user_challenge(cx, pk, &ws).await? {
+            devices.push(c);
+        }
+    }
     let stages = if devices.is_empty() && s.not_configured_action == "configure" {
         configuration_stages(cx, s).await?
     } else {
@@ -226,12 +242,106 @@ async fn login_failed(cx: &mut StageContext<'_>) -> Result<(), EnvError> {
     cx.env.reputation(&username, -1, cx.request).await
 }
 
+/// The `webauthn` response field: an object, or its JSON text.
+fn webauthn_response(body: &Map<String, Value>) -> Option<Value> {
+    match body.get("webauthn")? {
+        Value::Object(o) => Some(Value::Object(o.clone())),
+        Value::String(text) => serde_json::from_str::<Value>(text)
+            .ok()
+            .filter(Value::is_object),
+        _ => None,
+    }
+}
+
+/// How a WebAuthn device is recorded in `auth_method_args`.
+fn device_ref(device: &castellan_core::mfa::WebAuthnDevice) -> Value {
+    json!({"app": "authentik_stages_authenticator_webauthn", "model_name": "webauthndevice",
+           "pk": device.common.pk, "name": device.common.name})
+}
+
+/// The message of a refused assertion; failures count as failed logins.
+async fn refused(cx: &mut StageContext<'_>, refusal: Refusal) -> Result<String, EnvError> {
+    match refusal {
+        Refusal::DeviceType(message) => Ok(message),
+        Refusal::Failed => {
+            login_failed(cx).await?;
+            Ok(ASSERTION_FAILED.into())
+        }
+    }
+}
+
+/// Passwordless WebAuthn (no user known yet): offered in authentication flows when the stage
+/// accepts WebAuthn.
+fn passwordless_offer(cx: &mut StageContext<'_>) -> Option<Offer> {
+    let s: ValidateSettings = cx.settings();
+    if cx.flow.designation != FlowDesignation::Authentication || !wants_webauthn(&s) {
+        return None;
+    }
+    let ws: WebAuthnValidateSettings = cx.settings();
+    Some(Offer {
+        devices: vec![webauthn::passwordless_challenge(cx, &ws)],
+        stages: vec![],
+    })
+}
+
+async fn passwordless_post(
+    cx: &mut StageContext<'_>,
+    body: &Map<String, Value>,
+) -> Result<Step, EnvError> {
+    if passwordless_offer(cx).is_none() {
+        return Ok(Step::Next);
+    }
+    let mut errors = ResponseErrors::default();
+    let Some(response) = webauthn_response(body) else {
+        errors.add("non_field_errors", "Empty response", "invalid");
+        let offer = passwordless_offer(cx).unwrap_or(Offer {
+            devices: vec![],
+            stages: vec![],
+        });
+        return Ok(Step::Invalid(challenge(&offer), errors));
+    };
+    let ws: WebAuthnValidateSettings = cx.settings();
+    let verified = webauthn::verify(cx, &response, None, &ws).await?;
+    let device = match verified {
+        Ok(device) => device,
+        Err(refusal) => {
+            let message = refused(cx, refusal).await?;
+            errors.add("webauthn", &message, "invalid");
+            let offer = passwordless_offer(cx).unwrap_or(Offer {
+                devices: vec![],
+                stages: vec![],
+            });
+            return Ok(Step::Invalid(challenge(&offer), errors));
+        }
+    };
+    let Some(user) = cx.env.user(device.common.user).await? else {
+        return Ok(Step::Deny(None));
+    };
+    if user.get("is_active").and_then(Value::as_bool) == Some(false) {
+        return Ok(Step::Deny(None));
+    }
+    let ctx = &mut cx.plan.context;
+    ctx.insert(PENDING_USER.into(), user);
+    ctx.insert(AUTH_METHOD.into(), json!("auth_webauthn_pwl"));
+    let device_type = device
+        .device_type
+        .as_ref()
+        .map(|t| json!({"aaguid": t.aaguid, "description": t.description, "icon": t.icon}));
+    ctx.insert(
+        AUTH_METHOD_ARGS.into(),
+        json!({"device": device_ref(&device), "device_type": device_type}),
+    );
+    Ok(Step::Next)
+}
+
 #[async_trait]
 impl StageView for AuthenticatorValidateStage {
     async fn get(&self, cx: &mut StageContext<'_>) -> Result<Step, EnvError> {
         if !has_pending(cx) {
-            // Passwordless WebAuthn is not part of this release.
-            return Ok(Step::Next);
+            return Ok(match passwordless_offer(cx) {
+                Some(offer) => Step::Show(challenge(&offer)),
+                None => Step::Next,
+            });
         }
         let s: ValidateSettings = cx.settings();
         let offer = offer(cx, &s).await?;
@@ -247,7 +357,7 @@ impl StageView for AuthenticatorValidateStage {
         body: &Map<String, Value>,
     ) -> Result<Step, EnvError> {
         if !has_pending(cx) {
-            return Ok(Step::Next);
+            return passwordless_post(cx, body).await;
         }
         let s: ValidateSettings = cx.settings();
         let offer = offer(cx, &s).await?;
@@ -277,6 +387,24 @@ impl StageView for AuthenticatorValidateStage {
                 "invalid",
             );
             return Ok(Step::Invalid(challenge(&offer), errors));
+        }
+        if let Some(response) = webauthn_response(body) {
+            let ws: WebAuthnValidateSettings = cx.settings();
+            let Some(pk) = user_pk(cx) else {
+                return Ok(Step::Deny(None));
+            };
+            return match webauthn::verify(cx, &response, Some(pk), &ws).await? {
+                Ok(device) => {
+                    record_success(cx, device_ref(&device));
+                    Ok(Step::Next)
+                }
+                Err(refusal) => {
+                    let message = refused(cx, refusal).await?;
+                    errors.add("webauthn", &message, "invalid");
+                    let offer = self::offer(cx, &s).await?;
+                    Ok(Step::Invalid(challenge(&offer), errors))
+                }
+            };
         }
         let code = match body.get("code") {
             Some(Value::String(c)) if !c.trim().is_empty() => Some(c.clone()),

@@ -4,6 +4,7 @@
 pub mod authenticator_static;
 pub mod authenticator_totp;
 pub mod authenticator_validate;
+pub mod authenticator_webauthn;
 pub mod captcha;
 pub mod consent;
 pub mod device_user;
@@ -91,6 +92,11 @@ pub fn registry() -> StageRegistry {
         authenticator_static::KIND,
         authenticator_static::COMPONENT,
         Arc::new(authenticator_static::AuthenticatorStaticStage),
+    );
+    r.register(
+        authenticator_webauthn::KIND,
+        authenticator_webauthn::COMPONENT,
+        Arc::new(authenticator_webauthn::AuthenticatorWebAuthnStage),
     );
     r
 }

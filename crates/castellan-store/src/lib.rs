@@ -13,6 +13,7 @@ pub mod consent;
 pub mod devices;
 pub mod devices_static;
 pub mod devices_totp;
+pub mod devices_webauthn;
 pub mod error;
 pub mod events;
 pub mod flow_bindings;
@@ -40,6 +41,7 @@ pub mod stats;
 pub mod tokens;
 pub mod users;
 pub mod version_history;
+pub mod webauthn_device_types;
 
 pub use error::StoreError;
 pub use list::{ListQuery, Page};

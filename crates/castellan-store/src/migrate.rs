@@ -53,6 +53,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "mfa",
         sql: include_str!("../migrations/0007_mfa.sql"),
     },
+    Migration {
+        version: 8,
+        name: "webauthn",
+        sql: include_str!("../migrations/0008_webauthn.sql"),
+    },
 ];
 
 /// Key of the PostgreSQL advisory lock held while migrating ("castellan" in ASCII, truncated).
@@ -64,9 +69,14 @@ pub fn latest_version() -> i64 {
 }
 
 /// Adapts the portable SQL: auto-increment keys, BOOLEAN as INTEGER on SQLite (sqlx's `Any`
-/// driver cannot map SQLite's BOOLEAN declared type), and the configuration-version triggers.
+/// driver cannot map SQLite's BOOLEAN declared type), the configuration-version triggers and
+/// the embedded WebAuthn device types.
 fn render(sql: &str, backend: Backend) -> String {
     let sql = sql
+        .replace(
+            "{{WEBAUTHN_DEVICE_TYPES}}",
+            &crate::webauthn_device_types::seed_sql(),
+        )
         .replace(
             "{{CONFIG_TRIGGERS}}",
             &crate::config_version::triggers(backend),

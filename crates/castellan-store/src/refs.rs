@@ -15,6 +15,9 @@ fn location(model: &str) -> (&'static str, &'static str, Option<&'static str>) {
         "authentik_policies.policy" => ("policies_policy", "policy_uuid", None),
         "authentik_core.group" => ("core_group", "group_uuid", None),
         "authentik_core.user" => ("core_user", "id", None),
+        "authentik_stages_authenticator_webauthn.webauthndevicetype" => {
+            (crate::webauthn_device_types::TABLE, "aaguid", None)
+        }
         m if m.starts_with("authentik_stages_") && m.ends_with("stage") => {
             ("flows_stage", "stage_uuid", Some("kind"))
         }

@@ -466,6 +466,7 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
         sessions::OPERATIONS,
         crate::api::authenticators::OPERATIONS,
         crate::api::authenticators_admin::OPERATIONS,
+        crate::api::webauthn_device_types::OPERATIONS,
         consent::OPERATIONS,
         crate::api::reputation::OPERATIONS,
         crate::api::flows::OPERATIONS,
@@ -507,11 +508,11 @@ fn component_docs() -> utoipa::openapi::OpenApi {
     doc
 }
 
-/// `id` is an integer, `…uuid` a UUID (as in authentik's document), any other a string.
+/// `id` is an integer, `…uuid` and `aaguid` UUIDs (as in authentik's document), any other a string.
 fn path_parameter_type(name: &str) -> Value {
     if name == "id" {
         json!({"type": "integer"})
-    } else if name.ends_with("uuid") {
+    } else if name.ends_with("uuid") || name == "aaguid" {
         json!({"type": "string", "format": "uuid"})
     } else {
         json!({"type": "string"})

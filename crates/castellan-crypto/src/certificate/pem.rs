@@ -1,5 +1,5 @@
 //! Locating and decoding a PEM block, tolerant of surrounding text and of
-//! indentation (authentik strips every line before loading).
+//! indentation (authentik strips every line before loading); writing certificates as PEM.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -53,6 +53,24 @@ fn boundary_label<'a>(line: &'a str, kind: &str) -> Option<&'a str> {
         .strip_suffix("-----")?
         .strip_prefix(kind)?
         .strip_prefix(' ')
+}
+
+/// Encodes a DER certificate as PEM (64-character lines).
+pub fn certificate_pem(der: &[u8]) -> String {
+    let body = STANDARD.encode(der);
+    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
+    for chunk in body.as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(chunk));
+        out.push('\n');
+    }
+    out.push_str("-----END CERTIFICATE-----\n");
+    out
+}
+
+/// The SHA-256 fingerprint of DER bytes, lowercase hex.
+pub fn sha256_fingerprint(der: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(der))
 }
 
 #[cfg(test)]

@@ -16,12 +16,14 @@ pub struct DeviceChallenge {
     pub uid: String,
     /// Latest `last_used` of the class.
     pub last_used: Option<DateTime<Utc>>,
+    /// `challenge`: `{}` for code-based classes, the request options for WebAuthn.
+    pub challenge: Value,
 }
 
 impl DeviceChallenge {
     /// The wire form.
     pub fn to_json(&self) -> Value {
-        json!({"device_class": self.class, "device_uid": self.uid, "challenge": {},
+        json!({"device_class": self.class, "device_uid": self.uid, "challenge": self.challenge,
                "last_used": self.last_used})
     }
     /// Whether a `selected_challenge` object names this challenge.
@@ -43,7 +45,8 @@ fn latest(times: impl Iterator<Item = Option<DateTime<Utc>>>) -> Option<DateTime
     times.flatten().max()
 }
 
-/// The challenges for `user`, limited to `classes`.
+/// The code-based challenges for `user`, limited to `classes` (WebAuthn's, which needs the
+/// session, is added by the stage).
 pub async fn device_challenges(
     env: &mut dyn FlowEnv,
     user: i64,
@@ -57,6 +60,7 @@ pub async fn device_challenges(
                 class: CLASS_STATIC,
                 uid: first.common.pk.to_string(),
                 last_used: latest(devices.iter().map(|d| d.common.last_used)),
+                challenge: json!({}),
             });
         }
     }
@@ -67,6 +71,7 @@ pub async fn device_challenges(
                 class: CLASS_TOTP,
                 uid: first.common.pk.to_string(),
                 last_used: latest(devices.iter().map(|d| d.common.last_used)),
+                challenge: json!({}),
             });
         }
     }

@@ -1,6 +1,6 @@
 //! `/api/v3/authenticators/` for the caller's own devices (spec §5.2): `all/` (unpaginated,
-//! confirmed devices of every class) and per class `totp/` and `static/` (list, retrieve,
-//! rename, delete, `used_by`). Another user's device is a 404.
+//! confirmed devices of every class) and per class `totp/`, `static/` and `webauthn/` (list,
+//! retrieve, rename, delete, `used_by`). Another user's device is a 404.
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -75,7 +75,7 @@ pub async fn rename(
 ) -> ApiResult<Json<Value>> {
     let Target { kind, id, owner } = target;
     let mut fields = Fields::new(body, partial);
-    let name = fields.string("name", true, false, 64);
+    let name = fields.string("name", true, false, kind.name_max_length());
     fields.finish()?;
     let mut tx = Write::begin(&state.store).await?;
     let device = load_one(&mut tx, kind, id, owner).await?;
@@ -247,6 +247,15 @@ class_handlers!(
     static_destroy,
     static_used_by
 );
+class_handlers!(
+    DeviceKind::WebAuthn,
+    webauthn_list,
+    webauthn_retrieve,
+    webauthn_update,
+    webauthn_patch,
+    webauthn_destroy,
+    webauthn_used_by
+);
 
 /// The routes (own devices and the admin ones).
 pub fn routes() -> Router<AppState> {
@@ -270,7 +279,20 @@ pub fn routes() -> Router<AppState> {
                 .delete(static_destroy),
         )
         .route("/authenticators/static/{id}/used_by/", get(static_used_by))
+        .route("/authenticators/webauthn/", get(webauthn_list))
+        .route(
+            "/authenticators/webauthn/{id}/",
+            get(webauthn_retrieve)
+                .put(webauthn_update)
+                .patch(webauthn_patch)
+                .delete(webauthn_destroy),
+        )
+        .route(
+            "/authenticators/webauthn/{id}/used_by/",
+            get(webauthn_used_by),
+        )
         .merge(super::authenticators_admin::routes())
+        .merge(super::webauthn_device_types::routes())
 }
 
 /// Documented operations.
@@ -379,6 +401,54 @@ pub const OPERATIONS: &[Operation] = &[
         Some("[UsedBy]"),
         200,
     ),
+    (
+        "get",
+        "/authenticators/webauthn/",
+        "authenticators_webauthn_list",
+        "authenticators",
+        Some("PaginatedWebAuthnDeviceList"),
+        200,
+    ),
+    (
+        "get",
+        "/authenticators/webauthn/{id}/",
+        "authenticators_webauthn_retrieve",
+        "authenticators",
+        Some("WebAuthnDevice"),
+        200,
+    ),
+    (
+        "put",
+        "/authenticators/webauthn/{id}/",
+        "authenticators_webauthn_update",
+        "authenticators",
+        Some("WebAuthnDevice"),
+        200,
+    ),
+    (
+        "patch",
+        "/authenticators/webauthn/{id}/",
+        "authenticators_webauthn_partial_update",
+        "authenticators",
+        Some("WebAuthnDevice"),
+        200,
+    ),
+    (
+        "delete",
+        "/authenticators/webauthn/{id}/",
+        "authenticators_webauthn_destroy",
+        "authenticators",
+        None,
+        204,
+    ),
+    (
+        "get",
+        "/authenticators/webauthn/{id}/used_by/",
+        "authenticators_webauthn_used_by_list",
+        "authenticators",
+        Some("[UsedBy]"),
+        200,
+    ),
 ];
 
 /// Request bodies of the documented operations.
@@ -429,6 +499,30 @@ pub const REQUEST_BODIES: &[RequestBody] = &[
         "patch",
         "/authenticators/admin/static/{id}/",
         "PatchedStaticDeviceRequest",
+        false,
+    ),
+    (
+        "put",
+        "/authenticators/webauthn/{id}/",
+        "WebAuthnDeviceRequest",
+        true,
+    ),
+    (
+        "patch",
+        "/authenticators/webauthn/{id}/",
+        "PatchedWebAuthnDeviceRequest",
+        false,
+    ),
+    (
+        "put",
+        "/authenticators/admin/webauthn/{id}/",
+        "WebAuthnDeviceRequest",
+        true,
+    ),
+    (
+        "patch",
+        "/authenticators/admin/webauthn/{id}/",
+        "PatchedWebAuthnDeviceRequest",
         false,
     ),
 ];

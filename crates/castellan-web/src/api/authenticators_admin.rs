@@ -1,5 +1,6 @@
 //! `/api/v3/authenticators/admin/` for superusers (spec §5.2): `all/?user=` (unpaginated, every
-//! device or one user's) and per class `totp/` and `static/` (list, retrieve, rename, delete).
+//! device or one user's) and per class `totp/`, `static/` and `webauthn/` (list, retrieve,
+//! rename, delete).
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -133,6 +134,14 @@ admin_handlers!(
     static_patch,
     static_destroy
 );
+admin_handlers!(
+    DeviceKind::WebAuthn,
+    webauthn_list,
+    webauthn_retrieve,
+    webauthn_update,
+    webauthn_patch,
+    webauthn_destroy
+);
 
 /// The admin routes.
 pub fn routes() -> Router<AppState> {
@@ -153,6 +162,14 @@ pub fn routes() -> Router<AppState> {
                 .put(static_update)
                 .patch(static_patch)
                 .delete(static_destroy),
+        )
+        .route("/authenticators/admin/webauthn/", get(webauthn_list))
+        .route(
+            "/authenticators/admin/webauthn/{id}/",
+            get(webauthn_retrieve)
+                .put(webauthn_update)
+                .patch(webauthn_patch)
+                .delete(webauthn_destroy),
         )
 }
 
@@ -242,6 +259,46 @@ pub const OPERATIONS: &[Operation] = &[
         "delete",
         "/authenticators/admin/static/{id}/",
         "authenticators_admin_static_destroy",
+        "authenticators",
+        None,
+        204,
+    ),
+    (
+        "get",
+        "/authenticators/admin/webauthn/",
+        "authenticators_admin_webauthn_list",
+        "authenticators",
+        Some("PaginatedWebAuthnDeviceList"),
+        200,
+    ),
+    (
+        "get",
+        "/authenticators/admin/webauthn/{id}/",
+        "authenticators_admin_webauthn_retrieve",
+        "authenticators",
+        Some("WebAuthnDevice"),
+        200,
+    ),
+    (
+        "put",
+        "/authenticators/admin/webauthn/{id}/",
+        "authenticators_admin_webauthn_update",
+        "authenticators",
+        Some("WebAuthnDevice"),
+        200,
+    ),
+    (
+        "patch",
+        "/authenticators/admin/webauthn/{id}/",
+        "authenticators_admin_webauthn_partial_update",
+        "authenticators",
+        Some("WebAuthnDevice"),
+        200,
+    ),
+    (
+        "delete",
+        "/authenticators/admin/webauthn/{id}/",
+        "authenticators_admin_webauthn_destroy",
         "authenticators",
         None,
         204,

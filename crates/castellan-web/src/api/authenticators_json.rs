@@ -1,7 +1,10 @@
 //! The JSON of MFA devices (spec §5.2): the class-independent `Device` of `/authenticators/all/`,
-//! the per-class `TOTPDevice` and `StaticDevice`, and their OpenAPI schemas.
-use castellan_core::mfa::{DeviceCommon, StaticDevice, TotpDevice};
-use castellan_store::{AnyConnection, StoreError, devices, devices_static, devices_totp};
+//! the per-class `TOTPDevice`, `StaticDevice` and `WebAuthnDevice`, and their OpenAPI schemas.
+use castellan_core::mfa::{DeviceCommon, StaticDevice, TotpDevice, WebAuthnDevice};
+use castellan_core::webauthn_device_type::NO_EXTRA_DESCRIPTION;
+use castellan_store::{
+    AnyConnection, StoreError, devices, devices_static, devices_totp, devices_webauthn,
+};
 use serde_json::{Value, json};
 
 /// A device class this release serves.
@@ -11,6 +14,8 @@ pub enum DeviceKind {
     Static,
     /// `authentik_stages_authenticator_totp.TOTPDevice`.
     Totp,
+    /// `authentik_stages_authenticator_webauthn.WebAuthnDevice`.
+    WebAuthn,
 }
 
 impl DeviceKind {
@@ -19,6 +24,7 @@ impl DeviceKind {
         match self {
             Self::Static => "authentik_stages_authenticator_static.StaticDevice",
             Self::Totp => "authentik_stages_authenticator_totp.TOTPDevice",
+            Self::WebAuthn => "authentik_stages_authenticator_webauthn.WebAuthnDevice",
         }
     }
     /// `<app_label>.<model_name>` (`meta_model_name`).
@@ -26,6 +32,7 @@ impl DeviceKind {
         match self {
             Self::Static => "authentik_stages_authenticator_static.staticdevice",
             Self::Totp => "authentik_stages_authenticator_totp.totpdevice",
+            Self::WebAuthn => "authentik_stages_authenticator_webauthn.webauthndevice",
         }
     }
     /// Verbose name and its plural.
@@ -33,6 +40,7 @@ impl DeviceKind {
         match self {
             Self::Static => ("Static Device", "Static Devices"),
             Self::Totp => ("TOTP Device", "TOTP Devices"),
+            Self::WebAuthn => ("WebAuthn Device", "WebAuthn Devices"),
         }
     }
     /// The store table.
@@ -40,6 +48,14 @@ impl DeviceKind {
         match self {
             Self::Static => devices::STATIC_TABLE,
             Self::Totp => devices::TOTP_TABLE,
+            Self::WebAuthn => devices_webauthn::TABLE,
+        }
+    }
+    /// The longest name the class accepts (authentik's WebAuthn devices allow 200 characters).
+    pub fn name_max_length(self) -> usize {
+        match self {
+            Self::Static | Self::Totp => 64,
+            Self::WebAuthn => 200,
         }
     }
     /// The audit model reference of a device.
@@ -56,6 +72,8 @@ pub enum AnyDevice {
     Static(StaticDevice),
     /// A TOTP device.
     Totp(TotpDevice),
+    /// A WebAuthn device.
+    WebAuthn(WebAuthnDevice),
 }
 
 impl AnyDevice {
@@ -64,6 +82,7 @@ impl AnyDevice {
         match self {
             Self::Static(d) => &d.common,
             Self::Totp(d) => &d.common,
+            Self::WebAuthn(d) => &d.common,
         }
     }
     /// Class.
@@ -71,9 +90,11 @@ impl AnyDevice {
         match self {
             Self::Static(_) => DeviceKind::Static,
             Self::Totp(_) => DeviceKind::Totp,
+            Self::WebAuthn(_) => DeviceKind::WebAuthn,
         }
     }
-    /// The per-class serializer: TOTP `{name, pk}`, static `{name, token_set, pk}`.
+    /// The per-class serializer: TOTP `{name, pk}`, static `{name, token_set, pk}`, WebAuthn
+    /// `{pk, name, created_on, device_type, aaguid}`.
     pub fn class_json(&self) -> Value {
         match self {
             Self::Totp(d) => json!({"name": d.common.name, "pk": d.common.pk}),
@@ -82,9 +103,28 @@ impl AnyDevice {
                     d.tokens.iter().map(|t| json!({"token": t.token})).collect();
                 json!({"name": d.common.name, "token_set": tokens, "pk": d.common.pk})
             }
+            Self::WebAuthn(d) => {
+                let device_type = d
+                    .device_type
+                    .as_ref()
+                    .map(|t| json!({"aaguid": t.aaguid, "description": t.description}));
+                json!({"pk": d.common.pk, "name": d.common.name, "created_on": d.common.created,
+                       "device_type": device_type, "aaguid": d.aaguid})
+            }
         }
     }
-    /// The class-independent `Device` (string `pk`, `extra_description` "").
+    /// `extra_description`: a WebAuthn device's model, or "Extra description not available";
+    /// "" for the other classes.
+    pub fn extra_description(&self) -> &str {
+        match self {
+            Self::WebAuthn(d) => d
+                .device_type
+                .as_ref()
+                .map_or(NO_EXTRA_DESCRIPTION, |t| t.description.as_str()),
+            Self::Static(_) | Self::Totp(_) => "",
+        }
+    }
+    /// The class-independent `Device` (string `pk`).
     pub fn device_json(&self) -> Value {
         let c = self.common();
         let kind = self.kind();
@@ -93,11 +133,12 @@ impl AnyDevice {
                "meta_model_name": kind.meta_model_name(), "pk": c.pk.to_string(),
                "name": c.name, "type": kind.type_label(), "confirmed": c.confirmed,
                "created": c.created, "last_updated": c.last_updated, "last_used": c.last_used,
-               "extra_description": ""})
+               "extra_description": self.extra_description()})
     }
 }
 
-/// Devices of one class (or every class), of one user or of everyone, ordered by class then pk.
+/// Devices of one class (or every class), of one user or of everyone, ordered by class (static,
+/// TOTP, WebAuthn) then as the store lists them.
 pub async fn load(
     conn: &mut AnyConnection,
     kind: Option<DeviceKind>,
@@ -113,6 +154,10 @@ pub async fn load(
         let list = devices_totp::list(conn, user, confirmed_only).await?;
         out.extend(list.into_iter().map(AnyDevice::Totp));
     }
+    if kind.is_none_or(|k| k == DeviceKind::WebAuthn) {
+        let list = devices_webauthn::list(conn, user, confirmed_only).await?;
+        out.extend(list.into_iter().map(AnyDevice::WebAuthn));
+    }
     Ok(out)
 }
 
@@ -125,12 +170,23 @@ pub async fn get(
     Ok(match kind {
         DeviceKind::Static => devices_static::get(conn, pk).await?.map(AnyDevice::Static),
         DeviceKind::Totp => devices_totp::get(conn, pk).await?.map(AnyDevice::Totp),
+        DeviceKind::WebAuthn => devices_webauthn::get(conn, pk)
+            .await?
+            .map(AnyDevice::WebAuthn),
     })
 }
 
 fn name_schema(request: bool) -> Value {
     let mut s = json!({"type": "string", "description": "The human-readable name of this device.",
                        "maxLength": 64});
+    if request {
+        s["minLength"] = json!(1);
+    }
+    s
+}
+
+fn webauthn_name_schema(request: bool) -> Value {
+    let mut s = json!({"type": "string", "maxLength": 200});
     if request {
         s["minLength"] = json!(1);
     }
@@ -167,7 +223,21 @@ pub fn schemas() -> Vec<(String, Value)> {
     let request = json!({"type": "object", "properties": {"name": name_schema(true)},
                          "required": ["name"]});
     let patched = json!({"type": "object", "properties": {"name": name_schema(true)}});
-    vec![
+    let webauthn = json!({"type": "object",
+        "description": "Serializer for WebAuthn authenticator devices",
+        "properties": {"pk": pk, "name": webauthn_name_schema(false),
+            "created_on": dt(false),
+            "device_type": {"allOf": [{"$ref": "#/components/schemas/WebAuthnDeviceType"}],
+                            "readOnly": true, "nullable": true},
+            "aaguid": ro_s},
+        "required": ["aaguid", "created_on", "device_type", "name", "pk"]});
+    let webauthn_request = json!({"type": "object",
+        "description": "Serializer for WebAuthn authenticator devices",
+        "properties": {"name": webauthn_name_schema(true)}, "required": ["name"]});
+    let webauthn_patched = json!({"type": "object",
+        "description": "Serializer for WebAuthn authenticator devices",
+        "properties": {"name": webauthn_name_schema(true)}});
+    let mut out = vec![
         ("Device".into(), device),
         ("StaticDeviceToken".into(), token),
         ("TOTPDevice".into(), totp),
@@ -176,5 +246,10 @@ pub fn schemas() -> Vec<(String, Value)> {
         ("StaticDeviceRequest".into(), request),
         ("PatchedTOTPDeviceRequest".into(), patched.clone()),
         ("PatchedStaticDeviceRequest".into(), patched),
-    ]
+        ("WebAuthnDevice".into(), webauthn),
+        ("WebAuthnDeviceRequest".into(), webauthn_request),
+        ("PatchedWebAuthnDeviceRequest".into(), webauthn_patched),
+    ];
+    out.extend(super::webauthn_device_types::schemas());
+    out
 }

@@ -1,10 +1,16 @@
-//! Component schemas of the MFA challenges this release sends and reads (spec §5.3–5.5): TOTP and
-//! static setup, the authenticator validation challenge, and the objects they embed. Members of
+//! Component schemas of the MFA challenges this release sends and reads (spec §5.3–5.6): TOTP,
+//! static and WebAuthn setup, the authenticator validation challenge, and the objects they embed. Members of
 //! the `ChallengeTypes` / `FlowChallengeResponseRequest` unions (see `challenges_schema`).
-use castellan_stages::{authenticator_static, authenticator_totp, authenticator_validate};
+use castellan_stages::{
+    authenticator_static, authenticator_totp, authenticator_validate, authenticator_webauthn,
+};
 use serde_json::{Value, json};
 
 use super::challenges_schema::{challenge, object, r, response, string};
+
+fn any_object() -> Value {
+    json!({"type": "object", "additionalProperties": {}})
+}
 
 fn list_of(item: Value) -> Value {
     json!({"type": "array", "items": item})
@@ -31,6 +37,16 @@ pub fn challenges() -> Vec<(&'static str, &'static str, Value)> {
                 true,
                 vec![("codes", list_of(string()))],
                 &["codes"],
+            ),
+        ),
+        (
+            authenticator_webauthn::COMPONENT,
+            "AuthenticatorWebAuthnChallenge",
+            challenge(
+                authenticator_webauthn::COMPONENT,
+                true,
+                vec![("registration", any_object())],
+                &["registration"],
             ),
         ),
         (
@@ -66,6 +82,15 @@ pub fn responses() -> Vec<(&'static str, &'static str, Value)> {
             authenticator_static::COMPONENT,
             "AuthenticatorStaticChallengeResponseRequest",
             response(authenticator_static::COMPONENT, vec![], &[]),
+        ),
+        (
+            authenticator_webauthn::COMPONENT,
+            "AuthenticatorWebAuthnChallengeResponseRequest",
+            response(
+                authenticator_webauthn::COMPONENT,
+                vec![("response", any_object())],
+                &["response"],
+            ),
         ),
         (
             authenticator_validate::COMPONENT,

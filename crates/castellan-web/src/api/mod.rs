@@ -51,3 +51,4 @@ pub mod users;
 pub mod users_impersonate;
 pub mod users_recovery;
 pub mod users_recovery_email;
+pub mod webauthn_device_types;

@@ -6,9 +6,10 @@ use async_trait::async_trait;
 use castellan_core::application::PolicyEngineMode;
 use castellan_core::flow::{Flow, FlowStageBinding};
 use castellan_core::invitation::Invitation;
-use castellan_core::mfa::{StaticDevice, TotpDevice};
+use castellan_core::mfa::{StaticDevice, TotpDevice, WebAuthnDevice};
 use castellan_core::session::{AuthenticatedSession, Session};
 use castellan_core::stage::Stage;
+use castellan_core::webauthn_device_type::WebAuthnDeviceType;
 use castellan_flows::env::{EmailRequest, FlowTokenData, NewFlowToken, UserWrite};
 use castellan_flows::{
     AuthOutcome, EnvError, FlowEnv, FlowRequest, LoginOptions, PolicyVerdict, SessionState,
@@ -23,7 +24,7 @@ use uuid::Uuid;
 use crate::audit;
 use crate::context::RequestContext;
 use crate::flow::{
-    env_consent, env_devices, env_email, env_invitations, env_users, policies,
+    env_consent, env_devices, env_email, env_invitations, env_users, env_webauthn, policies,
     session as flow_session, user_json,
 };
 use crate::state::AppState;
@@ -417,6 +418,40 @@ impl FlowEnv for StoreFlowEnv {
 
     async fn take_static_token(&mut self, device: i64, token: i64) -> Result<bool, EnvError> {
         env_devices::take_static_token(self, device, token).await
+    }
+
+    async fn webauthn_devices(&mut self, user: i64) -> Result<Vec<WebAuthnDevice>, EnvError> {
+        env_webauthn::devices(self, user).await
+    }
+
+    async fn webauthn_device(
+        &mut self,
+        credential_id: &str,
+    ) -> Result<Option<WebAuthnDevice>, EnvError> {
+        env_webauthn::device(self, credential_id).await
+    }
+
+    async fn save_webauthn_device(
+        &mut self,
+        device: &WebAuthnDevice,
+    ) -> Result<Option<i64>, EnvError> {
+        env_webauthn::save(self, device).await
+    }
+
+    async fn accept_webauthn(
+        &mut self,
+        device: i64,
+        seen: i64,
+        sign_count: i64,
+    ) -> Result<bool, EnvError> {
+        env_webauthn::accept(self, device, seen, sign_count).await
+    }
+
+    async fn webauthn_device_type(
+        &mut self,
+        aaguid: &str,
+    ) -> Result<Option<WebAuthnDeviceType>, EnvError> {
+        env_webauthn::device_type(self, aaguid).await
     }
 
     async fn device_attempt(

@@ -1,9 +1,9 @@
 //! The MFA device side of [`StoreFlowEnv`] (spec §5.1): the user's confirmed TOTP and static
 //! devices, saving devices made by the setup stages, and recording verifications.
-use castellan_core::mfa::{CLASS_STATIC, CLASS_TOTP, StaticDevice, TotpDevice};
+use castellan_core::mfa::{CLASS_STATIC, CLASS_TOTP, CLASS_WEBAUTHN, StaticDevice, TotpDevice};
 use castellan_flows::EnvError;
 use castellan_store::devices::{STATIC_TABLE, TOTP_TABLE};
-use castellan_store::{StoreError, devices, devices_static, devices_totp};
+use castellan_store::{StoreError, devices, devices_static, devices_totp, devices_webauthn};
 
 use crate::flow::env::StoreFlowEnv;
 
@@ -18,7 +18,11 @@ pub async fn has_devices(
     classes: &[String],
 ) -> Result<bool, EnvError> {
     let wants = |class: &str| classes.is_empty() || classes.iter().any(|c| c == class);
-    for (class, table) in [(CLASS_STATIC, STATIC_TABLE), (CLASS_TOTP, TOTP_TABLE)] {
+    for (class, table) in [
+        (CLASS_STATIC, STATIC_TABLE),
+        (CLASS_TOTP, TOTP_TABLE),
+        (CLASS_WEBAUTHN, devices_webauthn::TABLE),
+    ] {
         if wants(class)
             && devices::exists_for(&mut env.conn, table, user)
                 .await

@@ -64,14 +64,6 @@ async fn brand_facts(env: &mut StoreFlowEnv, req: &mut FlowRequest) -> ApiResult
     };
     req.brand_invalidation_flow = slug(brand.flow_invalidation).await?;
     req.brand_recovery_flow = slug(brand.flow_recovery).await?;
-    let state = &env.state;
-    let host = &env.ctx.host;
-    let scheme = if state.settings.debug {
-        "http"
-    } else {
-        "https"
-    };
-    req.base_url = format!("{scheme}://{host}");
     Ok(brand)
 }
 
@@ -184,6 +176,9 @@ pub(crate) async fn run_executor(
     let mut env = StoreFlowEnv::new(state.clone(), conn, ctx);
     env.config_at = Some(state.flows.config.sync_to(config_at));
     let brand = brand_facts(&mut env, &mut request).await?;
+    // The scheme the browser used (TLS, or a trusted proxy's X-Forwarded-Proto): WebAuthn
+    // compares it with the origin the browser reports.
+    request.base_url = crate::context::base_url(parts, &state);
     let outcome = execute(&registry, &mut env, &mut sess, &request, slug, method).await?;
     let mut conn = env.conn;
     let now = state.store.now();

@@ -9,6 +9,7 @@ pub mod env_devices;
 pub mod env_email;
 pub mod env_invitations;
 pub mod env_users;
+pub mod env_webauthn;
 pub mod executor_api;
 pub mod expression;
 pub mod expression_email;

@@ -17,7 +17,7 @@ use crate::flow_support::{defaults, user};
 /// authentication flow's pages (identification, then password, each submitted with Enter) and
 /// returns the URL it ends on; `fresh()` opens a page in a new, cookie-less context (another
 /// browser); `text(page)` is the visible text; `me(page)` the session's `/users/me/` answer.
-const PRELUDE: &str = r#"
+pub(crate) const PRELUDE: &str = r#"
 const login = async (p, username, password, next) => {
   await p.goto(args.base + "/if/flow/default-authentication-flow/?next=" + encodeURIComponent(next));
   await p.fill("input[name=uid_field]", username);

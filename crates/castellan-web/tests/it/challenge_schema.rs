@@ -9,6 +9,10 @@ use crate::flow_prompt::{flow, prompt, stage};
 
 /// Records where `value` does not fit `schema` (refs resolved in `root`), each with its path.
 fn validate(value: &Value, schema: &Value, root: &Value, at: &str, out: &mut Vec<String>) {
+    // `{}` (e.g. `additionalProperties: {}` of free-form objects) admits any value.
+    if schema.as_object().is_some_and(serde_json::Map::is_empty) {
+        return;
+    }
     if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
         let target = root
             .pointer(&r.replace("#/", "/"))

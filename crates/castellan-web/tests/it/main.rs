@@ -67,3 +67,6 @@ mod stages;
 mod tokens;
 mod user_interface;
 mod users;
+mod webauthn_api;
+mod webauthn_browser;
+mod webauthn_flow;

@@ -4,6 +4,7 @@ pub mod autoselect;
 pub mod form;
 pub mod multipart;
 pub mod render;
+pub mod webauthn;
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -23,6 +24,8 @@ const CSS: &str = include_str!("templates/castellan.css");
 const CAPTCHA_JS: &str = include_str!("templates/captcha.js");
 /// The embedded page enhancement (in-place stage changes when JavaScript is on).
 const FLOW_JS: &str = include_str!("templates/flow.js");
+/// The embedded WebAuthn ceremonies (registration and assertion through the browser).
+const WEBAUTHN_JS: &str = include_str!("templates/webauthn.js");
 /// The request header the enhancement sends with its background form posts.
 pub const FETCH_HEADER: &str = "x-castellan-page";
 /// The answer header carrying where the browser goes when the flow is done (the enhancement
@@ -46,6 +49,12 @@ pub fn routes() -> axum::Router<AppState> {
         .route(
             "/static/dist/castellan-flow.js",
             axum::routing::get(|| async { static_file(FLOW_JS, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/static/dist/castellan-webauthn.js",
+            axum::routing::get(|| async {
+                static_file(WEBAUTHN_JS, "text/javascript; charset=utf-8")
+            }),
         )
         .route(
             "/static/dist/castellan-captcha.js",

@@ -71,6 +71,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/ak-stage-authenticator-static.html"),
     ),
     (
+        "ak-stage-authenticator-webauthn.html",
+        include_str!("templates/ak-stage-authenticator-webauthn.html"),
+    ),
+    (
         "ak-stage-authenticator-validate.html",
         include_str!("templates/ak-stage-authenticator-validate.html"),
     ),
@@ -184,6 +188,8 @@ pub fn page(challenge: &Value, brand: &Brand, csrf_token: &str, action: &str) ->
         uid_label => label,
         uid_type => uid_type,
         mfa_selected => super::autoselect::autoselect(challenge),
+        webauthn => super::webauthn::options(challenge),
+        code_device => super::webauthn::code_devices(challenge),
         input_types => json_ctx(json!({
             "text": "text", "text_read_only": "text", "username": "text", "email": "email",
             "password": "password", "number": "number", "date": "date",

@@ -2,7 +2,8 @@
 // and the next stage replaces the page's content in place (no full reload); focus moves to the
 // first field in error, or the first input. Pages that need their own scripts (CAPTCHA widgets),
 // file uploads, forms leaving the flow and any failure fall back to the plain form post. An
-// auto-submitting form (ak-stage-autosubmit) is posted as soon as it is shown.
+// auto-submitting form (ak-stage-autosubmit) is posted as soon as it is shown. Each swapped-in
+// page is announced with a `castellan:page` event (the WebAuthn ceremonies listen for it).
 (function () {
   "use strict";
   var HEADER = "X-Castellan-Page";
@@ -34,6 +35,7 @@
     history.replaceState(null, "", url);
     focusFirst();
     autosubmit();
+    document.dispatchEvent(new Event("castellan:page"));
   }
   // ak-stage-autosubmit: post the form to the application at once, as authentik does.
   function autosubmit() {
