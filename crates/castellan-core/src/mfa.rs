@@ -1,5 +1,5 @@
-//! Authenticator devices (spec §5.1): the fields every device shares, TOTP, static-token and
-//! WebAuthn devices, and the exponential throttling of failed verifications.
+//! Authenticator devices (spec §5.1): the fields every device shares, TOTP, static-token,
+//! WebAuthn and SMS devices, and the exponential throttling of failed verifications.
 use chrono::{DateTime, Duration, Utc};
 
 /// Device class of TOTP devices.
@@ -8,6 +8,12 @@ pub const CLASS_TOTP: &str = "totp";
 pub const CLASS_STATIC: &str = "static";
 /// Device class of WebAuthn devices.
 pub const CLASS_WEBAUTHN: &str = "webauthn";
+/// Device class of Duo devices.
+pub const CLASS_DUO: &str = "duo";
+/// Device class of SMS devices.
+pub const CLASS_SMS: &str = "sms";
+/// Prefix of the stored number of a verify-only SMS device (`hash:<sha256 hex>`).
+pub const SMS_HASH_PREFIX: &str = "hash:";
 
 /// The fields every device has.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,6 +126,58 @@ pub struct WebAuthnDevice {
     pub attestation_certificate_pem: Option<String>,
     /// SHA-256 fingerprint (hex) of that certificate.
     pub attestation_certificate_fingerprint: Option<String>,
+}
+
+/// An SMS device (`authentik_stages_authenticator_sms.SMSDevice`): a phone number bound to the
+/// setup stage whose gateway settings send its codes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsDevice {
+    /// Common fields.
+    pub common: DeviceCommon,
+    /// The SMS setup stage (its pk) that enrolled the device.
+    pub stage: uuid::Uuid,
+    /// The number, or `hash:<sha256 hex>` for a verify-only device.
+    pub phone_number: String,
+    /// The pending code, if one was sent.
+    pub token: Option<String>,
+    /// When the pending code expires.
+    pub valid_until: Option<DateTime<Utc>>,
+    /// Last change of the code (authentik's `last_t`).
+    pub last_t: Option<DateTime<Utc>>,
+    /// Throttling state.
+    pub throttle: Throttle,
+}
+
+impl SmsDevice {
+    /// Whether only a hash of the number is stored (verify-only enrolment): never used to log in.
+    pub fn is_hashed(&self) -> bool {
+        self.phone_number.starts_with(SMS_HASH_PREFIX)
+    }
+}
+
+/// A Duo device (`authentik_stages_authenticator_duo.DuoDevice`): a Duo user enrolled through a
+/// Duo setup stage, whose API credentials validate it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuoDevice {
+    /// Common fields.
+    pub common: DeviceCommon,
+    /// The setup stage (uuid) holding the Duo API credentials.
+    pub stage: uuid::Uuid,
+    /// Duo's user id.
+    pub duo_user_id: String,
+    /// Time of the last successful Duo authentication (authentik's `last_t`).
+    pub last_t: Option<DateTime<Utc>>,
+}
+
+/// Duo Auth API credentials of a Duo setup stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuoApi {
+    /// `api_hostname`: a bare host (HTTPS), or a full base URL when it contains `://`.
+    pub api_hostname: String,
+    /// Integration key (`client_id`).
+    pub integration_key: String,
+    /// Secret key (`client_secret`).
+    pub secret_key: String,
 }
 
 #[cfg(test)]

@@ -4,10 +4,12 @@
 //! for OAuth2 / OpenID Connect tokens, and HOTP/TOTP one-time passwords.
 
 pub mod certificate;
+pub mod duo;
 pub mod error;
 pub mod hs256;
 pub mod jose;
 pub mod password;
+pub mod side_channel;
 pub mod token;
 pub mod totp;
 pub mod webauthn;

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use castellan_core::application::PolicyEngineMode;
 use castellan_core::flow::{Flow, FlowStageBinding};
 use castellan_core::invitation::Invitation;
-use castellan_core::mfa::{StaticDevice, TotpDevice, WebAuthnDevice};
+use castellan_core::mfa::{SmsDevice, StaticDevice, TotpDevice, WebAuthnDevice};
 use castellan_core::stage::Stage;
 use castellan_core::webauthn_device_type::WebAuthnDeviceType;
 use chrono::{DateTime, Utc};
@@ -101,6 +101,19 @@ pub struct FlowRequest {
     pub brand_recovery_flow: Option<String>,
     /// Absolute base URL (`https://host`) for links that must be absolute.
     pub base_url: String,
+    /// The remember-MFA cookie (`authentik_mfa`) the browser sent, if any.
+    pub mfa_cookie: Option<String>,
+}
+
+/// A cookie a stage sets on the response (the remember-MFA cookie).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseCookie {
+    /// Name.
+    pub name: String,
+    /// Value.
+    pub value: String,
+    /// Expiry.
+    pub expires: DateTime<Utc>,
 }
 
 /// A stored flow token's content.
@@ -169,6 +182,31 @@ pub struct EmailRequest {
     pub template: String,
     /// Template variables (`url`, `user`, `expires`, `token`).
     pub context: Map<String, Value>,
+}
+
+/// An SMS to send through the gateway of an SMS setup stage (spec §5.8).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SmsMessage {
+    /// `twilio` or `generic`.
+    pub provider: String,
+    /// Twilio account SID, or the webhook URL of the generic provider.
+    pub account_sid: String,
+    /// Twilio auth token, or the generic bearer token / basic user name.
+    pub auth: String,
+    /// Generic basic password.
+    pub auth_password: String,
+    /// Generic `basic` or `bearer`.
+    pub auth_type: String,
+    /// Sender number.
+    pub from: String,
+    /// Recipient number.
+    pub to: String,
+    /// The code alone (the generic payload's `Body`).
+    pub code: String,
+    /// The message text.
+    pub text: String,
+    /// The user the code is for (tagged JSON), named by a `configuration_error` event.
+    pub user: Option<Value>,
 }
 
 /// A user write requested by the user write stage (spec §4.10): the user's fields after the
@@ -285,6 +323,11 @@ pub trait FlowEnv: Send {
         session: &mut SessionState,
         request: &FlowRequest,
     ) -> Result<(), EnvError>;
+    /// A signing key for what one stage hands the browser (the remember-MFA cookie), derived
+    /// from the server's secret and the stage's pk.
+    fn stage_key(&self, stage: Uuid) -> Vec<u8>;
+    /// Adds a cookie to the response.
+    fn set_cookie(&mut self, cookie: ResponseCookie);
     /// Whether the user has confirmed MFA devices (optionally of these classes).
     async fn has_devices(&mut self, user: i64, classes: &[String]) -> Result<bool, EnvError>;
     /// The user's confirmed TOTP devices, ordered by pk (spec §5.1).
@@ -331,6 +374,54 @@ pub trait FlowEnv: Send {
         &mut self,
         aaguid: &str,
     ) -> Result<Option<WebAuthnDeviceType>, EnvError>;
+    /// The user's confirmed SMS devices (verify-only ones included), ordered by pk (§5.8).
+    async fn sms_devices(&mut self, user: i64) -> Result<Vec<SmsDevice>, EnvError>;
+    /// Whether the SMS setup stage `stage` has a device storing one of `numbers`.
+    async fn sms_number_taken(&mut self, stage: Uuid, numbers: &[&str]) -> Result<bool, EnvError>;
+    /// Saves a new SMS device; `None` when the stage already has one with this number.
+    async fn save_sms_device(&mut self, device: &SmsDevice) -> Result<Option<i64>, EnvError>;
+    /// Stores a sent code on an SMS device with its expiry.
+    async fn set_sms_token(
+        &mut self,
+        device: i64,
+        token: &str,
+        valid_until: DateTime<Utc>,
+    ) -> Result<(), EnvError>;
+    /// Uses up an SMS device's pending code (cleared, `last_used`, throttling reset); `false`
+    /// when a concurrent request used it first.
+    async fn take_sms_token(&mut self, device: i64, token: &str) -> Result<bool, EnvError>;
+    /// Sends an SMS. A gateway failure is recorded as a `configuration_error` event and comes
+    /// back as a text for the user (the gateway's response body).
+    async fn send_sms(&mut self, sms: SmsMessage) -> Result<(), String>;
+    /// The user's confirmed Duo devices, ordered by pk (§5.3).
+    async fn duo_devices(
+        &mut self,
+        _user: i64,
+    ) -> Result<Vec<castellan_core::mfa::DuoDevice>, EnvError> {
+        Ok(vec![])
+    }
+    /// Saves a new Duo device (§5.7); `None` when a device with this Duo user id exists.
+    async fn save_duo_device(
+        &mut self,
+        _device: &castellan_core::mfa::DuoDevice,
+    ) -> Result<Option<i64>, EnvError> {
+        Err(EnvError("Duo devices are not supported here".into()))
+    }
+    /// Records a Duo authentication the Duo API allowed (`last_used`, `last_t`).
+    async fn accept_duo(&mut self, _device: i64) -> Result<(), EnvError> {
+        Ok(())
+    }
+    /// Sends a signed `POST` to the Duo Auth API (`path` like `/auth/v2/enroll`) with these
+    /// form parameters; returns the `response` of a `stat: OK` answer, or an error text (a
+    /// `stat: FAIL` answer's code and message, an HTTP or network failure).
+    async fn duo_request(
+        &mut self,
+        _api: &castellan_core::mfa::DuoApi,
+        _path: &str,
+        _params: &[(String, String)],
+    ) -> Result<Value, String> {
+        Err("Duo is not available here".into())
+    }
     /// Claims one verification attempt of a device of `class` (`totp`, `static`): counted as a
     /// failure in advance if its failure count is still `seen` (a success resets it); `false`
     /// when a concurrent attempt claimed it first (the device is then skipped).

@@ -12,7 +12,8 @@ pub mod stage;
 
 pub use challenge::{Challenge, ResponseErrors};
 pub use env::{
-    AuthOutcome, EnvError, FlowEnv, FlowRequest, LoginOptions, PolicyVerdict, SessionState,
+    AuthOutcome, EnvError, FlowEnv, FlowRequest, LoginOptions, PolicyVerdict, ResponseCookie,
+    SessionState,
 };
 pub use executor::{Method, Outcome, execute};
 pub use plan::{FlowPlan, PlanEntry, PlannedStage};

@@ -46,6 +46,10 @@ pub fn web_settings(settings: &Settings) -> WebSettings {
             .collect(),
         blueprints_dir: settings.blueprints_dir.clone(),
         hibp_url: settings.hibp_url.trim_end_matches('/').to_string(),
+        twilio_api_url: settings
+            .sms_twilio_api_url
+            .trim_end_matches('/')
+            .to_string(),
         geoip_database: settings.geoip_database.clone(),
         asn_database: settings.asn_database.clone(),
         email: email_settings(&settings.email),

@@ -1,10 +1,14 @@
-//! Authenticator validation stage (spec §5.3) for `totp`, `static` and `webauthn` devices:
+//! Authenticator validation stage (spec §5.3) for `totp`, `static`, `webauthn` and `sms` devices:
 //! device challenges (one per class, with the class's latest `last_used`), passwordless
 //! WebAuthn when no user is known yet, the `not_configured_action` (skip, deny, configure with
 //! one or several configuration stages), and the `selected_challenge`, `selected_stage`, `code`
-//! and `webauthn` responses. SMS and Duo devices are not validated by this release.
+//! and `webauthn` responses. SMS devices get their code when their challenge is selected.
+//! Duo devices answer `duo`: a push through the Duo Auth API (see [`duo`]).
 pub mod challenges;
 pub mod code;
+pub mod duo;
+pub mod remember;
+pub mod sms;
 pub mod webauthn;
 
 use async_trait::async_trait;
@@ -20,7 +24,7 @@ use self::challenges::{DeviceChallenge, device_challenges};
 use self::code::verify_code;
 use self::webauthn::{ASSERTION_FAILED, Refusal, WebAuthnValidateSettings};
 use castellan_core::flow::FlowDesignation;
-use castellan_core::mfa::CLASS_WEBAUTHN;
+use castellan_core::mfa::{CLASS_DUO, CLASS_WEBAUTHN};
 
 /// `meta_model_name`.
 pub const KIND: &str = "authentik_stages_authenticator_validate.authenticatorvalidatestage";
@@ -270,6 +274,51 @@ async fn refused(cx: &mut StageContext<'_>, refusal: Refusal) -> Result<String, 
     }
 }
 
+/// The `duo` response: the user's Duo device `device` must be allowed by Duo.
+async fn duo_post(
+    cx: &mut StageContext<'_>,
+    s: &ValidateSettings,
+    device: Option<i64>,
+) -> Result<Step, EnvError> {
+    let Some(user) = user_pk(cx) else {
+        return Ok(Step::Deny(None));
+    };
+    let mut errors = ResponseErrors::default();
+    let allowed = s.device_classes.iter().any(|c| c == CLASS_DUO);
+    let outcome = match device.filter(|_| allowed) {
+        Some(pk) => {
+            let username = cx
+                .env
+                .user(user)
+                .await?
+                .and_then(|u| {
+                    u.get("username")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                })
+                .unwrap_or_default();
+            duo::verify(cx, user, &username, pk).await?
+        }
+        None => Err(duo::DuoRefusal::InvalidDevice),
+    };
+    let message = match outcome {
+        Ok(device) => {
+            record_success(cx, duo::device_ref(&device));
+            remember::remember(cx, CLASS_DUO, device.common.pk);
+            return Ok(Step::Next);
+        }
+        Err(duo::DuoRefusal::InvalidDevice) => duo::INVALID_DEVICE,
+        Err(duo::DuoRefusal::Denied) => {
+            login_failed(cx).await?;
+            duo::DENIED
+        }
+        Err(duo::DuoRefusal::Error) => duo::DENIED,
+    };
+    errors.add("duo", message, "invalid");
+    let offer = offer(cx, s).await?;
+    Ok(Step::Invalid(challenge(&offer), errors))
+}
+
 /// Passwordless WebAuthn (no user known yet): offered in authentication flows when the stage
 /// accepts WebAuthn.
 fn passwordless_offer(cx: &mut StageContext<'_>) -> Option<Offer> {
@@ -348,6 +397,11 @@ impl StageView for AuthenticatorValidateStage {
         if offer.devices.is_empty() {
             return not_configured(cx, &s, &offer).await;
         }
+        if let Some(pk) = user_pk(cx)
+            && remember::remembered(cx, pk, &s.device_classes).await?
+        {
+            return Ok(Step::Next);
+        }
         Ok(Step::Show(challenge(&offer)))
     }
 
@@ -378,7 +432,8 @@ impl StageView for AuthenticatorValidateStage {
         if offer.devices.is_empty() {
             return not_configured(cx, &s, &offer).await;
         }
-        if let Some(selected) = body.get("selected_challenge").filter(|v| !v.is_null())
+        let selected = sms::selected_challenge(body);
+        if let Some(selected) = &selected
             && !offer.devices.iter().any(|d| d.matches(selected))
         {
             errors.add(
@@ -388,6 +443,15 @@ impl StageView for AuthenticatorValidateStage {
             );
             return Ok(Step::Invalid(challenge(&offer), errors));
         }
+        if let (Some(selected), Some(pk)) = (&selected, user_pk(cx))
+            && let Some(message) = sms::on_selected(cx, pk, selected).await?
+        {
+            errors.add("selected_challenge", &message, "invalid");
+            return Ok(Step::Invalid(challenge(&offer), errors));
+        }
+        if let Some(device) = duo::duo_response(body) {
+            return duo_post(cx, &s, device).await;
+        }
         if let Some(response) = webauthn_response(body) {
             let ws: WebAuthnValidateSettings = cx.settings();
             let Some(pk) = user_pk(cx) else {
@@ -396,6 +460,7 @@ impl StageView for AuthenticatorValidateStage {
             return match webauthn::verify(cx, &response, Some(pk), &ws).await? {
                 Ok(device) => {
                     record_success(cx, device_ref(&device));
+                    remember::remember(cx, CLASS_WEBAUTHN, device.common.pk);
                     Ok(Step::Next)
                 }
                 Err(refusal) => {
@@ -421,6 +486,7 @@ impl StageView for AuthenticatorValidateStage {
         match verify_code(cx.env, pk, &s.device_classes, &code).await? {
             Some(device) => {
                 record_success(cx, device.to_json());
+                remember::remember(cx, device.class, device.pk);
                 Ok(Step::Next)
             }
             None => {

@@ -1,6 +1,8 @@
 //! Stages (spec §4): one module per stage type, named as authentik's apps, and the registry the
 //! executor resolves stage kinds with.
 
+pub mod authenticator_duo;
+pub mod authenticator_sms;
 pub mod authenticator_static;
 pub mod authenticator_totp;
 pub mod authenticator_validate;
@@ -94,9 +96,19 @@ pub fn registry() -> StageRegistry {
         Arc::new(authenticator_static::AuthenticatorStaticStage),
     );
     r.register(
+        authenticator_sms::KIND,
+        authenticator_sms::COMPONENT,
+        Arc::new(authenticator_sms::AuthenticatorSmsStage),
+    );
+    r.register(
         authenticator_webauthn::KIND,
         authenticator_webauthn::COMPONENT,
         Arc::new(authenticator_webauthn::AuthenticatorWebAuthnStage),
+    );
+    r.register(
+        authenticator_duo::KIND,
+        authenticator_duo::COMPONENT,
+        Arc::new(authenticator_duo::AuthenticatorDuoStage),
     );
     r
 }

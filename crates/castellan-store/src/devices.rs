@@ -120,3 +120,29 @@ pub async fn exists_for(
     let row = sqlx::query(&sql).bind(user).fetch_one(&mut *conn).await?;
     Ok(int(&row, "n")? > 0)
 }
+
+/// The rows of `select` (a `SELECT … FROM <table> [alias]` without `WHERE`) for one user's
+/// devices or everyone's, optionally only confirmed ones, ordered by `order`; `column` prefixes
+/// the filtered columns (`""` or `"d."` with an alias).
+pub async fn rows(
+    conn: &mut AnyConnection,
+    select: &str,
+    column: &str,
+    user: Option<i64>,
+    confirmed_only: bool,
+    order: &str,
+) -> Result<Vec<AnyRow>, StoreError> {
+    let mut sql = format!("{select} WHERE 1 = 1");
+    if user.is_some() {
+        sql.push_str(&format!(" AND {column}user_id = $1"));
+    }
+    if confirmed_only {
+        sql.push_str(&format!(" AND {column}confirmed"));
+    }
+    sql.push_str(&format!(" ORDER BY {order}"));
+    let mut q = sqlx::query(&sql);
+    if let Some(u) = user {
+        q = q.bind(u);
+    }
+    Ok(q.fetch_all(&mut *conn).await?)
+}

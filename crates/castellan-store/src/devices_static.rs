@@ -82,19 +82,8 @@ pub async fn list(
     user: Option<i64>,
     confirmed_only: bool,
 ) -> Result<Vec<StaticDevice>, StoreError> {
-    let mut sql = format!("SELECT {COMMON_COLUMNS} FROM {STATIC_TABLE} WHERE 1 = 1");
-    if user.is_some() {
-        sql.push_str(" AND user_id = $1");
-    }
-    if confirmed_only {
-        sql.push_str(" AND confirmed");
-    }
-    sql.push_str(" ORDER BY id ASC");
-    let mut q = sqlx::query(&sql);
-    if let Some(u) = user {
-        q = q.bind(u);
-    }
-    let rows = q.fetch_all(&mut *conn).await?;
+    let select = format!("SELECT {COMMON_COLUMNS} FROM {STATIC_TABLE}");
+    let rows = crate::devices::rows(conn, &select, "", user, confirmed_only, "id ASC").await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
         let mut device = from_row(row)?;

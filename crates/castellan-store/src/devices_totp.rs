@@ -69,19 +69,8 @@ pub async fn list(
     user: Option<i64>,
     confirmed_only: bool,
 ) -> Result<Vec<TotpDevice>, StoreError> {
-    let mut sql = format!("SELECT {} FROM {TOTP_TABLE} WHERE 1 = 1", columns());
-    if user.is_some() {
-        sql.push_str(" AND user_id = $1");
-    }
-    if confirmed_only {
-        sql.push_str(" AND confirmed");
-    }
-    sql.push_str(" ORDER BY id ASC");
-    let mut q = sqlx::query(&sql);
-    if let Some(u) = user {
-        q = q.bind(u);
-    }
-    q.fetch_all(&mut *conn)
+    let select = format!("SELECT {} FROM {TOTP_TABLE}", columns());
+    crate::devices::rows(conn, &select, "", user, confirmed_only, "id ASC")
         .await?
         .iter()
         .map(from_row)

@@ -131,19 +131,8 @@ pub async fn list(
     user: Option<i64>,
     confirmed_only: bool,
 ) -> Result<Vec<WebAuthnDevice>, StoreError> {
-    let mut sql = format!("{} WHERE 1 = 1", select());
-    if user.is_some() {
-        sql.push_str(" AND d.user_id = $1");
-    }
-    if confirmed_only {
-        sql.push_str(" AND d.confirmed");
-    }
-    sql.push_str(" ORDER BY d.name ASC, d.id ASC");
-    let mut q = sqlx::query(&sql);
-    if let Some(u) = user {
-        q = q.bind(u);
-    }
-    q.fetch_all(&mut *conn)
+    let order = "d.name ASC, d.id ASC";
+    crate::devices::rows(conn, &select(), "d.", user, confirmed_only, order)
         .await?
         .iter()
         .map(from_row)

@@ -11,6 +11,8 @@ pub mod codec;
 pub mod config_version;
 pub mod consent;
 pub mod devices;
+pub mod devices_duo;
+pub mod devices_sms;
 pub mod devices_static;
 pub mod devices_totp;
 pub mod devices_webauthn;

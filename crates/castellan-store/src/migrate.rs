@@ -58,7 +58,63 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "webauthn",
         sql: include_str!("../migrations/0008_webauthn.sql"),
     },
+    Migration {
+        version: 9,
+        name: "sms",
+        sql: include_str!("../migrations/0009_sms.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "duo",
+        sql: include_str!("../migrations/0010_duo.sql"),
+    },
+    Migration {
+        version: 11,
+        name: "user_search",
+        sql: include_str!("../migrations/0011_user_search.sql"),
+    },
 ];
+
+/// Trigram indexes for the users search on PostgreSQL, when `pg_trgm` is there or can be made.
+const USER_SEARCH_INDEXES_POSTGRES: &str = r#"
+DO $$
+BEGIN
+    BEGIN
+        CREATE EXTENSION IF NOT EXISTS pg_trgm;
+    EXCEPTION WHEN OTHERS THEN
+        RAISE NOTICE 'pg_trgm is not available (%): the users search reads every user', SQLERRM;
+    END;
+    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+        CREATE INDEX IF NOT EXISTS core_user_username_trgm ON core_user USING gin (LOWER(username) gin_trgm_ops);
+        CREATE INDEX IF NOT EXISTS core_user_name_trgm ON core_user USING gin (LOWER(name) gin_trgm_ops);
+        CREATE INDEX IF NOT EXISTS core_user_email_trgm ON core_user USING gin (LOWER(email) gin_trgm_ops);
+        CREATE INDEX IF NOT EXISTS core_user_uuid_trgm ON core_user USING gin (LOWER(uuid) gin_trgm_ops);
+    END IF;
+END $$;
+"#;
+
+/// The trigram full-text table for the users search on SQLite, and the triggers that keep it
+/// in step (updates only when a searched column changes, not on every login).
+const USER_SEARCH_INDEXES_SQLITE: &str = r#"
+CREATE VIRTUAL TABLE core_user_search USING fts5(
+    username, name, email, uuid, content='core_user', content_rowid='id', tokenize='trigram'
+);
+INSERT INTO core_user_search (core_user_search) VALUES ('rebuild');
+CREATE TRIGGER core_user_search_insert AFTER INSERT ON core_user BEGIN
+    INSERT INTO core_user_search (rowid, username, name, email, uuid)
+    VALUES (new.id, new.username, new.name, new.email, new.uuid);
+END;
+CREATE TRIGGER core_user_search_delete AFTER DELETE ON core_user BEGIN
+    INSERT INTO core_user_search (core_user_search, rowid, username, name, email, uuid)
+    VALUES ('delete', old.id, old.username, old.name, old.email, old.uuid);
+END;
+CREATE TRIGGER core_user_search_update AFTER UPDATE OF username, name, email, uuid ON core_user BEGIN
+    INSERT INTO core_user_search (core_user_search, rowid, username, name, email, uuid)
+    VALUES ('delete', old.id, old.username, old.name, old.email, old.uuid);
+    INSERT INTO core_user_search (rowid, username, name, email, uuid)
+    VALUES (new.id, new.username, new.name, new.email, new.uuid);
+END;
+"#;
 
 /// Key of the PostgreSQL advisory lock held while migrating ("castellan" in ASCII, truncated).
 const ADVISORY_LOCK_KEY: i64 = 0x6361_7374_656c_6c61;
@@ -73,6 +129,13 @@ pub fn latest_version() -> i64 {
 /// the embedded WebAuthn device types.
 fn render(sql: &str, backend: Backend) -> String {
     let sql = sql
+        .replace(
+            "{{USER_SEARCH_INDEXES}}",
+            match backend {
+                Backend::Postgres => USER_SEARCH_INDEXES_POSTGRES,
+                Backend::Sqlite => USER_SEARCH_INDEXES_SQLITE,
+            },
+        )
         .replace(
             "{{WEBAUTHN_DEVICE_TYPES}}",
             &crate::webauthn_device_types::seed_sql(),

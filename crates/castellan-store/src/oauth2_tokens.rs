@@ -446,3 +446,33 @@ pub async fn delete_expired(
     }
     Ok(total)
 }
+
+/// What still hangs on a provider (its `used_by`): codes, access and refresh tokens and device
+/// codes, as (model name, pk, user pk), oldest first within each model.
+pub async fn for_provider(
+    conn: &mut AnyConnection,
+    provider: i64,
+) -> Result<Vec<(&'static str, i64, Option<i64>)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT 'authorizationcode' AS model, id, user_id FROM providers_oauth2_authorizationcode \
+         WHERE provider_id = $1 \
+         UNION ALL SELECT CASE WHEN kind = 'refresh' THEN 'refreshtoken' ELSE 'accesstoken' END, \
+         id, user_id FROM providers_oauth2_token WHERE provider_id = $1 \
+         UNION ALL SELECT 'devicetoken', id, user_id FROM providers_oauth2_devicetoken \
+         WHERE provider_id = $1 ORDER BY 1, 2",
+    )
+    .bind(provider)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let model = match text(row, "model")?.as_str() {
+            "authorizationcode" => "authorizationcode",
+            "refreshtoken" => "refreshtoken",
+            "devicetoken" => "devicetoken",
+            _ => "accesstoken",
+        };
+        out.push((model, int(row, "id")?, opt_int(row, "user_id")?));
+    }
+    Ok(out)
+}

@@ -250,7 +250,8 @@ pub async fn list(
     filter: &UserFilter,
     page: Page,
 ) -> Result<(Vec<User>, i64), StoreError> {
-    let (rows, count) = query(filter)
+    let sqlite = conn.backend_name() != "PostgreSQL";
+    let (rows, count) = query(filter, sqlite)
         .fetch(conn, COLUMNS, "core_user", page)
         .await?;
     let users = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
@@ -337,7 +338,7 @@ pub async fn list_with_groups(
             "{COLUMNS}, (SELECT string_agg(group_id, ',') FROM core_user_groups \
              WHERE user_id = core_user.id) AS group_ids"
         );
-        let (rows, count) = query(filter)
+        let (rows, count) = query(filter, false)
             .fetch(conn, &columns, "core_user", page)
             .await?;
         let mut out = Vec::with_capacity(rows.len());
@@ -365,7 +366,8 @@ pub async fn list_with_groups(
         ("attributes", "attributes"),
         ("group_ids", aggregate),
     ];
-    let (json, count) = query(filter)
+    let sqlite = conn.backend_name() != "PostgreSQL";
+    let (json, count) = query(filter, sqlite)
         .fetch_json_page(conn, &fields, "core_user", page)
         .await?;
     let rows: Vec<PageUser> =
@@ -377,7 +379,7 @@ pub async fn list_with_groups(
     Ok((users, count))
 }
 
-fn query(filter: &UserFilter) -> ListQuery {
+fn query(filter: &UserFilter, sqlite: bool) -> ListQuery {
     let mut q = ListQuery::new(filter.order_by.as_deref().unwrap_or("username ASC"));
     if let Some(v) = &filter.username {
         q.eq("username", Param::Text(v.clone()));
@@ -451,7 +453,16 @@ fn query(filter: &UserFilter) -> ListQuery {
         q.raw("id <> {}", Param::Int(*pk));
     }
     if let Some(s) = &filter.search {
-        q.search(&["username", "name", "email", "uuid"], s);
+        if sqlite && s.chars().count() >= 3 {
+            // The trigram table (migration 11) finds the same case-insensitive substrings
+            // through its index; shorter texts have no trigram to look up.
+            q.raw(
+                "id IN (SELECT rowid FROM core_user_search WHERE core_user_search MATCH {})",
+                Param::Text(format!("\"{}\"", s.replace('"', "\"\""))),
+            );
+        } else {
+            q.search(&["username", "name", "email", "uuid"], s);
+        }
     }
     q
 }

@@ -420,6 +420,7 @@ pub fn request_bodies() -> impl Iterator<Item = &'static RequestBody> {
         crate::api::flows_executor_schema::REQUEST_BODIES,
         crate::api::authenticators::REQUEST_BODIES,
         crate::api::stages_invitations::REQUEST_BODIES,
+        crate::api::stages_authenticator_duo::REQUEST_BODIES,
         crate::api::stages_prompts::preview::REQUEST_BODIES,
         crate::api::providers_oauth2::REQUEST_BODIES,
         crate::api::propertymappings_scope::REQUEST_BODIES,
@@ -474,6 +475,7 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
         crate::api::stages::OPERATIONS,
         crate::api::stages_invitations::OPERATIONS,
         crate::api::stages_email::OPERATIONS,
+        crate::api::stages_authenticator_duo::OPERATIONS,
         crate::api::stages_prompts::preview::OPERATIONS,
         crate::api::users_recovery::OPERATIONS,
         crate::api::users_recovery_email::OPERATIONS,
@@ -562,6 +564,7 @@ pub fn document() -> Value {
         .chain(crate::api::stages_invitations::schemas())
         .chain(crate::api::oauth2_schema::schemas())
         .chain(crate::api::authenticators_json::schemas())
+        .chain(crate::api::stages_authenticator_duo::schemas())
     {
         schemas.entry(name).or_insert(schema);
     }

@@ -34,6 +34,10 @@ pub fn router(state: AppState) -> Router {
         .route("/-/health/live/", get(health::live).head(health::live))
         .route("/-/health/ready/", get(health::ready).head(health::ready))
         .layer(axum::Extension(internal))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::secure_cookies::secure_cookies,
+        ))
         .layer(axum::middleware::from_fn(
             crate::middleware::request_context,
         ))

@@ -28,6 +28,8 @@ pub struct WebSettings {
     pub blueprint_env: crate::blueprints::BlueprintEnv,
     /// Base URL of the HaveIBeenPwned range API (`policies.hibp_url`), without a trailing slash.
     pub hibp_url: String,
+    /// Base URL of the Twilio REST API (`sms.twilio_api_url`), without a trailing slash.
+    pub twilio_api_url: String,
     /// GeoLite2 City database (`events.context_processors.geoip`); `None`: no GeoIP lookups.
     pub geoip_database: Option<std::path::PathBuf>,
     /// GeoLite2 ASN database (`events.context_processors.asn`); `None`: no ASN lookups.
@@ -57,6 +59,7 @@ impl Default for WebSettings {
             blueprints_dir: None,
             blueprint_env: crate::blueprints::BlueprintEnv::default(),
             hibp_url: castellan_policy::types::password::DEFAULT_HIBP_BASE_URL.to_string(),
+            twilio_api_url: crate::sms::TWILIO_API_URL.to_string(),
             geoip_database: None,
             asn_database: None,
             email: crate::email::EmailSettings::default(),

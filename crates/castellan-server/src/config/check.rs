@@ -97,6 +97,7 @@ pub(crate) fn entries(s: &Settings) -> Vec<(&'static str, String)> {
         ),
         ("blueprints_dir", opt_path(s.blueprints_dir.as_deref())),
         ("policies.hibp_url", s.hibp_url.clone()),
+        ("sms.twilio_api_url", s.sms_twilio_api_url.clone()),
         ("cert_discovery_dir", path(&s.cert_discovery_dir)),
         (
             "events.context_processors.geoip",

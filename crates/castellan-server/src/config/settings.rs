@@ -54,6 +54,8 @@ pub struct Settings {
     pub blueprints_dir: Option<PathBuf>,
     /// `policies.hibp_url`: base URL of the HaveIBeenPwned range API (Castellan setting).
     pub hibp_url: String,
+    /// `sms.twilio_api_url`: base URL of the Twilio REST API SMS stages call (Castellan setting).
+    pub sms_twilio_api_url: String,
     /// `events.context_processors.geoip`: GeoLite2 City database; `None` (empty): none.
     pub geoip_database: Option<PathBuf>,
     /// `events.context_processors.asn`: GeoLite2 ASN database; `None` (empty): none.

@@ -56,6 +56,7 @@ fn build(r: &mut Reader<'_>) -> Option<Settings> {
     let disable_startup_analytics = r.bool("disable_startup_analytics");
     let blueprints_dir = r.opt_path("blueprints_dir");
     let hibp_url = r.string("policies.hibp_url");
+    let sms_twilio_api_url = r.string("sms.twilio_api_url");
     let geoip_database = r.opt_path("events.context_processors.geoip");
     let asn_database = r.opt_path("events.context_processors.asn");
     let cert_discovery_dir = r.path("cert_discovery_dir");
@@ -80,6 +81,7 @@ fn build(r: &mut Reader<'_>) -> Option<Settings> {
         disable_startup_analytics: disable_startup_analytics?,
         blueprints_dir: blueprints_dir?,
         hibp_url: hibp_url?,
+        sms_twilio_api_url: sms_twilio_api_url?,
         geoip_database: geoip_database?,
         asn_database: asn_database?,
         cert_discovery_dir: cert_discovery_dir?,

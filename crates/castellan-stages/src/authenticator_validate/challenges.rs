@@ -2,7 +2,7 @@
 //! has confirmed devices of, in device-model order. `device_uid` is the class's first device;
 //! `last_used` is the latest over **all** the user's devices of the class (2024.10 used the
 //! first device's), so the page's autoselect really picks the class used last.
-use castellan_core::mfa::{CLASS_STATIC, CLASS_TOTP};
+use castellan_core::mfa::{CLASS_SMS, CLASS_STATIC, CLASS_TOTP};
 use castellan_flows::{EnvError, FlowEnv};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -53,6 +53,29 @@ pub async fn device_challenges(
     classes: &[String],
 ) -> Result<Vec<DeviceChallenge>, EnvError> {
     let mut out = Vec::new();
+    if wants(classes, castellan_core::mfa::CLASS_DUO) {
+        let devices = env.duo_devices(user).await?;
+        if let Some(first) = devices.first() {
+            out.push(DeviceChallenge {
+                class: castellan_core::mfa::CLASS_DUO,
+                uid: first.common.pk.to_string(),
+                last_used: latest(devices.iter().map(|d| d.common.last_used)),
+                challenge: json!({}),
+            });
+        }
+    }
+    if wants(classes, CLASS_SMS) {
+        // Verify-only devices (a hash of the number) are never offered.
+        let devices = super::sms::login_devices(env, user).await?;
+        if let Some(first) = devices.first() {
+            out.push(DeviceChallenge {
+                class: CLASS_SMS,
+                uid: first.common.pk.to_string(),
+                last_used: latest(devices.iter().map(|d| d.common.last_used)),
+                challenge: json!({}),
+            });
+        }
+    }
     if wants(classes, CLASS_STATIC) {
         let devices = env.static_devices(user).await?;
         if let Some(first) = devices.first() {

@@ -1,7 +1,8 @@
-//! Verifying a submitted code against the user's TOTP and static devices (spec §5.3 `code`):
-//! throttled devices are skipped, a TOTP code must be newer than the device's `last_t`, a
-//! static token is used up; every device that did not match records a failure.
-use castellan_core::mfa::{CLASS_STATIC, CLASS_TOTP, TotpDevice};
+//! Verifying a submitted code against the user's TOTP, static and SMS devices (spec §5.3
+//! `code`): throttled devices are skipped, a TOTP code must be newer than the device's
+//! `last_t`, a static token or SMS code is used up; every device that did not match records a
+//! failure.
+use castellan_core::mfa::{CLASS_SMS, CLASS_STATIC, CLASS_TOTP, TotpDevice};
 use castellan_crypto::token::constant_time_eq;
 use castellan_crypto::totp::{self, TotpParams};
 use castellan_flows::{EnvError, FlowEnv};
@@ -10,7 +11,7 @@ use serde_json::{Value, json};
 /// The device a code matched, as recorded in `auth_method_args.mfa_devices`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MatchedDevice {
-    /// `totp` or `static`.
+    /// `totp`, `static` or `sms`.
     pub class: &'static str,
     /// Device pk.
     pub pk: i64,
@@ -23,6 +24,7 @@ impl MatchedDevice {
     pub fn to_json(&self) -> Value {
         let (app, model) = match self.class {
             CLASS_TOTP => ("authentik_stages_authenticator_totp", "totpdevice"),
+            CLASS_SMS => ("authentik_stages_authenticator_sms", "smsdevice"),
             _ => ("authentik_stages_authenticator_static", "staticdevice"),
         };
         json!({"app": app, "model_name": model, "pk": self.pk, "name": self.name})
@@ -106,6 +108,9 @@ pub async fn verify_code(
                 break;
             }
         }
+    }
+    if found.is_none() && wants(classes, CLASS_SMS) {
+        found = super::sms::verify(env, user, code).await?;
     }
     Ok(found)
 }

@@ -182,8 +182,12 @@ pub async fn verify(
         return Ok(Err(Refusal::Failed));
     };
     let stored_count = u32::try_from(device.sign_count).unwrap_or(0);
-    let Ok(assertion) = webauthn::verify_assertion(response, &expected, &key, stored_count) else {
-        return Ok(Err(Refusal::Failed));
+    let assertion = match webauthn::verify_assertion(response, &expected, &key, stored_count) {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::info!(device = device.common.pk, reason = %e, "WebAuthn assertion refused");
+            return Ok(Err(Refusal::Failed));
+        }
     };
     let accepted = cx
         .env

@@ -162,9 +162,15 @@ async fn render(
                 fields.push(json!({"label": format!("Setup: {}", label(k)), "value": v}));
             }
         }
+        "blueprints" => {
+            let pk = scalar(&obj["pk"]);
+            links.push(json!({"label": "Plan", "href": format!("/if/admin/blueprints/{}/plan/", segment(&pk))}));
+        }
         "users" => {
             let username = scalar(&obj["username"]);
             links.push(json!({"label": "Events", "href": format!("/if/admin/events/?{}", encode(&[("username", &username)]))}));
+            let pk = scalar(&obj["pk"]);
+            links.push(json!({"label": "MFA devices", "href": format!("/if/admin/users/{}/mfa/", segment(&pk))}));
         }
         _ => {}
     }

@@ -94,6 +94,28 @@ impl<'a> Caller<'a> {
 
     /// Calls `/api/v3{path}` with an optional JSON body.
     pub async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Answer {
+        let body = match body.map(serde_json::to_vec) {
+            Some(Ok(bytes)) => Some(("application/json", bytes)),
+            Some(Err(e)) => {
+                tracing::error!(error = %e, path, "in-process API body");
+                return Answer {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    body: Value::Null,
+                };
+            }
+            None => None,
+        };
+        self.send_raw(method, path, body).await
+    }
+
+    /// Calls `/api/v3{path}` with an optional body of the given content type (a multipart
+    /// upload, for instance).
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Answer {
         match self.try_send(method, path, body).await {
             Ok(a) => a,
             Err(e) => {
@@ -110,7 +132,7 @@ impl<'a> Caller<'a> {
         &self,
         method: Method,
         path: &str,
-        body: Option<&Value>,
+        body: Option<(&str, Vec<u8>)>,
     ) -> Result<Answer, String> {
         let uri = format!("/api/v3{path}");
         let mut builder = Request::builder().method(method.clone()).uri(uri);
@@ -136,9 +158,9 @@ impl<'a> Caller<'a> {
             builder = builder.header(CSRF_HEADER, v);
         }
         let body = match body {
-            Some(v) => {
-                builder = builder.header(header::CONTENT_TYPE, "application/json");
-                Body::from(serde_json::to_vec(v).map_err(|e| e.to_string())?)
+            Some((content_type, bytes)) => {
+                builder = builder.header(header::CONTENT_TYPE, content_type);
+                Body::from(bytes)
             }
             None => Body::empty(),
         };

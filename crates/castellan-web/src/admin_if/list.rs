@@ -131,6 +131,12 @@ async fn render(state: &AppState, api: &InternalApi, key: &str, parts: &Parts) -
         kind_links
             .push(json!({"label": "Generate", "href": "/if/admin/certificates/new/?generate=1"}));
     }
+    if kind.key == "blueprints" {
+        kind_links.push(json!({"label": "Validate", "href": super::blueprint_pages::VALIDATE}));
+    }
+    if kind.key == "flows" {
+        kind_links.push(json!({"label": "Import", "href": super::flow_import::IMPORT}));
+    }
     let status = if error.is_null() {
         StatusCode::OK
     } else {

@@ -8,14 +8,19 @@
 #![allow(clippy::result_large_err)]
 
 pub mod actions;
+pub mod blueprint_pages;
 pub mod catalog;
 pub mod detail;
 pub mod dispatch;
 pub mod fields;
+pub mod flow_import;
 pub mod forms;
 pub mod list;
 pub mod overview;
+pub mod plan_view;
 pub mod render;
+pub mod upload;
+pub mod user_devices;
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
@@ -36,6 +41,23 @@ pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/if/admin/", get(overview::page))
         .route("/if/admin/system/", get(overview::system))
+        .route(
+            blueprint_pages::VALIDATE,
+            get(blueprint_pages::validate_page).post(blueprint_pages::validate),
+        )
+        .route(
+            "/if/admin/blueprints/{id}/plan/",
+            get(blueprint_pages::plan),
+        )
+        .route(
+            flow_import::IMPORT,
+            get(flow_import::page).post(flow_import::run),
+        )
+        .route("/if/admin/users/{id}/mfa/", get(user_devices::page))
+        .route(
+            "/if/admin/users/{id}/mfa/{class}/{pk}/delete/",
+            axum::routing::post(user_devices::delete),
+        )
         .route("/if/admin/{kind}/", get(list::page))
         .route(
             "/if/admin/{kind}/new/",

@@ -19,6 +19,13 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("result.html", include_str!("templates/result.html")),
     ("overview.html", include_str!("templates/overview.html")),
     ("system.html", include_str!("templates/system.html")),
+    ("plan.html", include_str!("templates/plan.html")),
+    (
+        "user_devices.html",
+        include_str!("templates/user_devices.html"),
+    ),
+    ("validate.html", include_str!("templates/validate.html")),
+    ("import.html", include_str!("templates/import.html")),
 ];
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {

@@ -1,6 +1,6 @@
 //! `/api/v3/authenticators/` for the caller's own devices (spec §5.2): `all/` (unpaginated,
-//! confirmed devices of every class) and per class `totp/`, `static/` and `webauthn/` (list,
-//! retrieve, rename, delete, `used_by`). Another user's device is a 404.
+//! confirmed devices of every class) and per class `duo/`, `sms/`, `totp/`, `static/` and
+//! `webauthn/` (list, retrieve, rename, delete, `used_by`). Another user's device is a 404.
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -248,6 +248,24 @@ class_handlers!(
     static_used_by
 );
 class_handlers!(
+    DeviceKind::Duo,
+    duo_list,
+    duo_retrieve,
+    duo_update,
+    duo_patch,
+    duo_destroy,
+    duo_used_by
+);
+class_handlers!(
+    DeviceKind::Sms,
+    sms_list,
+    sms_retrieve,
+    sms_update,
+    sms_patch,
+    sms_destroy,
+    sms_used_by
+);
+class_handlers!(
     DeviceKind::WebAuthn,
     webauthn_list,
     webauthn_retrieve,
@@ -279,6 +297,24 @@ pub fn routes() -> Router<AppState> {
                 .delete(static_destroy),
         )
         .route("/authenticators/static/{id}/used_by/", get(static_used_by))
+        .route("/authenticators/sms/", get(sms_list))
+        .route(
+            "/authenticators/sms/{id}/",
+            get(sms_retrieve)
+                .put(sms_update)
+                .patch(sms_patch)
+                .delete(sms_destroy),
+        )
+        .route("/authenticators/sms/{id}/used_by/", get(sms_used_by))
+        .route("/authenticators/duo/", get(duo_list))
+        .route(
+            "/authenticators/duo/{id}/",
+            get(duo_retrieve)
+                .put(duo_update)
+                .patch(duo_patch)
+                .delete(duo_destroy),
+        )
+        .route("/authenticators/duo/{id}/used_by/", get(duo_used_by))
         .route("/authenticators/webauthn/", get(webauthn_list))
         .route(
             "/authenticators/webauthn/{id}/",
@@ -349,6 +385,54 @@ pub const OPERATIONS: &[Operation] = &[
         "get",
         "/authenticators/totp/{id}/used_by/",
         "authenticators_totp_used_by_list",
+        "authenticators",
+        Some("[UsedBy]"),
+        200,
+    ),
+    (
+        "get",
+        "/authenticators/sms/",
+        "authenticators_sms_list",
+        "authenticators",
+        Some("PaginatedSMSDeviceList"),
+        200,
+    ),
+    (
+        "get",
+        "/authenticators/sms/{id}/",
+        "authenticators_sms_retrieve",
+        "authenticators",
+        Some("SMSDevice"),
+        200,
+    ),
+    (
+        "put",
+        "/authenticators/sms/{id}/",
+        "authenticators_sms_update",
+        "authenticators",
+        Some("SMSDevice"),
+        200,
+    ),
+    (
+        "patch",
+        "/authenticators/sms/{id}/",
+        "authenticators_sms_partial_update",
+        "authenticators",
+        Some("SMSDevice"),
+        200,
+    ),
+    (
+        "delete",
+        "/authenticators/sms/{id}/",
+        "authenticators_sms_destroy",
+        "authenticators",
+        None,
+        204,
+    ),
+    (
+        "get",
+        "/authenticators/sms/{id}/used_by/",
+        "authenticators_sms_used_by_list",
         "authenticators",
         Some("[UsedBy]"),
         200,
@@ -449,10 +533,77 @@ pub const OPERATIONS: &[Operation] = &[
         Some("[UsedBy]"),
         200,
     ),
+    (
+        "get",
+        "/authenticators/duo/",
+        "authenticators_duo_list",
+        "authenticators",
+        Some("PaginatedDuoDeviceList"),
+        200,
+    ),
+    (
+        "get",
+        "/authenticators/duo/{id}/",
+        "authenticators_duo_retrieve",
+        "authenticators",
+        Some("DuoDevice"),
+        200,
+    ),
+    (
+        "put",
+        "/authenticators/duo/{id}/",
+        "authenticators_duo_update",
+        "authenticators",
+        Some("DuoDevice"),
+        200,
+    ),
+    (
+        "patch",
+        "/authenticators/duo/{id}/",
+        "authenticators_duo_partial_update",
+        "authenticators",
+        Some("DuoDevice"),
+        200,
+    ),
+    (
+        "delete",
+        "/authenticators/duo/{id}/",
+        "authenticators_duo_destroy",
+        "authenticators",
+        None,
+        204,
+    ),
+    (
+        "get",
+        "/authenticators/duo/{id}/used_by/",
+        "authenticators_duo_used_by_list",
+        "authenticators",
+        Some("[UsedBy]"),
+        200,
+    ),
 ];
 
 /// Request bodies of the documented operations.
 pub const REQUEST_BODIES: &[RequestBody] = &[
+    ("put", "/authenticators/duo/{id}/", "DuoDeviceRequest", true),
+    (
+        "patch",
+        "/authenticators/duo/{id}/",
+        "PatchedDuoDeviceRequest",
+        false,
+    ),
+    (
+        "put",
+        "/authenticators/admin/duo/{id}/",
+        "DuoDeviceRequest",
+        true,
+    ),
+    (
+        "patch",
+        "/authenticators/admin/duo/{id}/",
+        "PatchedDuoDeviceRequest",
+        false,
+    ),
     (
         "put",
         "/authenticators/totp/{id}/",
@@ -463,6 +614,25 @@ pub const REQUEST_BODIES: &[RequestBody] = &[
         "patch",
         "/authenticators/totp/{id}/",
         "PatchedTOTPDeviceRequest",
+        false,
+    ),
+    ("put", "/authenticators/sms/{id}/", "SMSDeviceRequest", true),
+    (
+        "patch",
+        "/authenticators/sms/{id}/",
+        "PatchedSMSDeviceRequest",
+        false,
+    ),
+    (
+        "put",
+        "/authenticators/admin/sms/{id}/",
+        "SMSDeviceRequest",
+        true,
+    ),
+    (
+        "patch",
+        "/authenticators/admin/sms/{id}/",
+        "PatchedSMSDeviceRequest",
         false,
     ),
     (

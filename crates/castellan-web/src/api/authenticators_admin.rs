@@ -1,6 +1,6 @@
 //! `/api/v3/authenticators/admin/` for superusers (spec §5.2): `all/?user=` (unpaginated, every
-//! device or one user's) and per class `totp/`, `static/` and `webauthn/` (list, retrieve,
-//! rename, delete).
+//! device or one user's) and per class `duo/`, `sms/`, `totp/`, `static/` and `webauthn/` (list,
+//! retrieve, rename, delete).
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -135,6 +135,22 @@ admin_handlers!(
     static_destroy
 );
 admin_handlers!(
+    DeviceKind::Duo,
+    duo_list,
+    duo_retrieve,
+    duo_update,
+    duo_patch,
+    duo_destroy
+);
+admin_handlers!(
+    DeviceKind::Sms,
+    sms_list,
+    sms_retrieve,
+    sms_update,
+    sms_patch,
+    sms_destroy
+);
+admin_handlers!(
     DeviceKind::WebAuthn,
     webauthn_list,
     webauthn_retrieve,
@@ -162,6 +178,22 @@ pub fn routes() -> Router<AppState> {
                 .put(static_update)
                 .patch(static_patch)
                 .delete(static_destroy),
+        )
+        .route("/authenticators/admin/duo/", get(duo_list))
+        .route(
+            "/authenticators/admin/duo/{id}/",
+            get(duo_retrieve)
+                .put(duo_update)
+                .patch(duo_patch)
+                .delete(duo_destroy),
+        )
+        .route("/authenticators/admin/sms/", get(sms_list))
+        .route(
+            "/authenticators/admin/sms/{id}/",
+            get(sms_retrieve)
+                .put(sms_update)
+                .patch(sms_patch)
+                .delete(sms_destroy),
         )
         .route("/authenticators/admin/webauthn/", get(webauthn_list))
         .route(
@@ -265,6 +297,46 @@ pub const OPERATIONS: &[Operation] = &[
     ),
     (
         "get",
+        "/authenticators/admin/sms/",
+        "authenticators_admin_sms_list",
+        "authenticators",
+        Some("PaginatedSMSDeviceList"),
+        200,
+    ),
+    (
+        "get",
+        "/authenticators/admin/sms/{id}/",
+        "authenticators_admin_sms_retrieve",
+        "authenticators",
+        Some("SMSDevice"),
+        200,
+    ),
+    (
+        "put",
+        "/authenticators/admin/sms/{id}/",
+        "authenticators_admin_sms_update",
+        "authenticators",
+        Some("SMSDevice"),
+        200,
+    ),
+    (
+        "patch",
+        "/authenticators/admin/sms/{id}/",
+        "authenticators_admin_sms_partial_update",
+        "authenticators",
+        Some("SMSDevice"),
+        200,
+    ),
+    (
+        "delete",
+        "/authenticators/admin/sms/{id}/",
+        "authenticators_admin_sms_destroy",
+        "authenticators",
+        None,
+        204,
+    ),
+    (
+        "get",
         "/authenticators/admin/webauthn/",
         "authenticators_admin_webauthn_list",
         "authenticators",
@@ -299,6 +371,46 @@ pub const OPERATIONS: &[Operation] = &[
         "delete",
         "/authenticators/admin/webauthn/{id}/",
         "authenticators_admin_webauthn_destroy",
+        "authenticators",
+        None,
+        204,
+    ),
+    (
+        "get",
+        "/authenticators/admin/duo/",
+        "authenticators_admin_duo_list",
+        "authenticators",
+        Some("PaginatedDuoDeviceList"),
+        200,
+    ),
+    (
+        "get",
+        "/authenticators/admin/duo/{id}/",
+        "authenticators_admin_duo_retrieve",
+        "authenticators",
+        Some("DuoDevice"),
+        200,
+    ),
+    (
+        "put",
+        "/authenticators/admin/duo/{id}/",
+        "authenticators_admin_duo_update",
+        "authenticators",
+        Some("DuoDevice"),
+        200,
+    ),
+    (
+        "patch",
+        "/authenticators/admin/duo/{id}/",
+        "authenticators_admin_duo_partial_update",
+        "authenticators",
+        Some("DuoDevice"),
+        200,
+    ),
+    (
+        "delete",
+        "/authenticators/admin/duo/{id}/",
+        "authenticators_admin_duo_destroy",
         "authenticators",
         None,
         204,

@@ -1,15 +1,23 @@
 //! The JSON of MFA devices (spec §5.2): the class-independent `Device` of `/authenticators/all/`,
-//! the per-class `TOTPDevice`, `StaticDevice` and `WebAuthnDevice`, and their OpenAPI schemas.
-use castellan_core::mfa::{DeviceCommon, StaticDevice, TotpDevice, WebAuthnDevice};
+//! the per-class `DuoDevice`, `TOTPDevice`, `StaticDevice` and `WebAuthnDevice`, and their
+//! OpenAPI schemas.
+use castellan_core::mfa::{
+    DeviceCommon, DuoDevice, SmsDevice, StaticDevice, TotpDevice, WebAuthnDevice,
+};
 use castellan_core::webauthn_device_type::NO_EXTRA_DESCRIPTION;
 use castellan_store::{
-    AnyConnection, StoreError, devices, devices_static, devices_totp, devices_webauthn,
+    AnyConnection, StoreError, devices, devices_duo, devices_sms, devices_static, devices_totp,
+    devices_webauthn,
 };
 use serde_json::{Value, json};
 
 /// A device class this release serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeviceKind {
+    /// `authentik_stages_authenticator_duo.DuoDevice`.
+    Duo,
+    /// `authentik_stages_authenticator_sms.SMSDevice`.
+    Sms,
     /// `authentik_stages_authenticator_static.StaticDevice`.
     Static,
     /// `authentik_stages_authenticator_totp.TOTPDevice`.
@@ -22,6 +30,8 @@ impl DeviceKind {
     /// `<app_label>.<ModelName>` (`type`).
     pub fn type_label(self) -> &'static str {
         match self {
+            Self::Duo => "authentik_stages_authenticator_duo.DuoDevice",
+            Self::Sms => "authentik_stages_authenticator_sms.SMSDevice",
             Self::Static => "authentik_stages_authenticator_static.StaticDevice",
             Self::Totp => "authentik_stages_authenticator_totp.TOTPDevice",
             Self::WebAuthn => "authentik_stages_authenticator_webauthn.WebAuthnDevice",
@@ -30,6 +40,8 @@ impl DeviceKind {
     /// `<app_label>.<model_name>` (`meta_model_name`).
     pub fn meta_model_name(self) -> &'static str {
         match self {
+            Self::Duo => "authentik_stages_authenticator_duo.duodevice",
+            Self::Sms => "authentik_stages_authenticator_sms.smsdevice",
             Self::Static => "authentik_stages_authenticator_static.staticdevice",
             Self::Totp => "authentik_stages_authenticator_totp.totpdevice",
             Self::WebAuthn => "authentik_stages_authenticator_webauthn.webauthndevice",
@@ -38,6 +50,8 @@ impl DeviceKind {
     /// Verbose name and its plural.
     pub fn verbose(self) -> (&'static str, &'static str) {
         match self {
+            Self::Duo => ("Duo Device", "Duo Devices"),
+            Self::Sms => ("SMS Device", "SMS Devices"),
             Self::Static => ("Static Device", "Static Devices"),
             Self::Totp => ("TOTP Device", "TOTP Devices"),
             Self::WebAuthn => ("WebAuthn Device", "WebAuthn Devices"),
@@ -46,6 +60,8 @@ impl DeviceKind {
     /// The store table.
     pub fn table(self) -> &'static str {
         match self {
+            Self::Duo => devices_duo::TABLE,
+            Self::Sms => devices_sms::TABLE,
             Self::Static => devices::STATIC_TABLE,
             Self::Totp => devices::TOTP_TABLE,
             Self::WebAuthn => devices_webauthn::TABLE,
@@ -54,7 +70,7 @@ impl DeviceKind {
     /// The longest name the class accepts (authentik's WebAuthn devices allow 200 characters).
     pub fn name_max_length(self) -> usize {
         match self {
-            Self::Static | Self::Totp => 64,
+            Self::Duo | Self::Sms | Self::Static | Self::Totp => 64,
             Self::WebAuthn => 200,
         }
     }
@@ -68,6 +84,10 @@ impl DeviceKind {
 /// A device of either class.
 #[derive(Debug, Clone)]
 pub enum AnyDevice {
+    /// A Duo device.
+    Duo(DuoDevice),
+    /// An SMS device.
+    Sms(SmsDevice),
     /// A static device.
     Static(StaticDevice),
     /// A TOTP device.
@@ -80,6 +100,8 @@ impl AnyDevice {
     /// Common fields.
     pub fn common(&self) -> &DeviceCommon {
         match self {
+            Self::Duo(d) => &d.common,
+            Self::Sms(d) => &d.common,
             Self::Static(d) => &d.common,
             Self::Totp(d) => &d.common,
             Self::WebAuthn(d) => &d.common,
@@ -88,6 +110,8 @@ impl AnyDevice {
     /// Class.
     pub fn kind(&self) -> DeviceKind {
         match self {
+            Self::Duo(_) => DeviceKind::Duo,
+            Self::Sms(_) => DeviceKind::Sms,
             Self::Static(_) => DeviceKind::Static,
             Self::Totp(_) => DeviceKind::Totp,
             Self::WebAuthn(_) => DeviceKind::WebAuthn,
@@ -97,7 +121,11 @@ impl AnyDevice {
     /// `{pk, name, created_on, device_type, aaguid}`.
     pub fn class_json(&self) -> Value {
         match self {
+            Self::Duo(d) => json!({"pk": d.common.pk, "name": d.common.name}),
             Self::Totp(d) => json!({"name": d.common.name, "pk": d.common.pk}),
+            Self::Sms(d) => {
+                json!({"name": d.common.name, "pk": d.common.pk, "phone_number": d.phone_number})
+            }
             Self::Static(d) => {
                 let tokens: Vec<Value> =
                     d.tokens.iter().map(|t| json!({"token": t.token})).collect();
@@ -121,7 +149,7 @@ impl AnyDevice {
                 .device_type
                 .as_ref()
                 .map_or(NO_EXTRA_DESCRIPTION, |t| t.description.as_str()),
-            Self::Static(_) | Self::Totp(_) => "",
+            Self::Duo(_) | Self::Sms(_) | Self::Static(_) | Self::Totp(_) => "",
         }
     }
     /// The class-independent `Device` (string `pk`).
@@ -137,8 +165,8 @@ impl AnyDevice {
     }
 }
 
-/// Devices of one class (or every class), of one user or of everyone, ordered by class (static,
-/// TOTP, WebAuthn) then as the store lists them.
+/// Devices of one class (or every class), of one user or of everyone, ordered by class (Duo,
+/// static, TOTP, WebAuthn) then as the store lists them.
 pub async fn load(
     conn: &mut AnyConnection,
     kind: Option<DeviceKind>,
@@ -146,6 +174,14 @@ pub async fn load(
     confirmed_only: bool,
 ) -> Result<Vec<AnyDevice>, StoreError> {
     let mut out = Vec::new();
+    if kind.is_none_or(|k| k == DeviceKind::Duo) {
+        let list = devices_duo::list(conn, user, confirmed_only).await?;
+        out.extend(list.into_iter().map(AnyDevice::Duo));
+    }
+    if kind.is_none_or(|k| k == DeviceKind::Sms) {
+        let list = devices_sms::list(conn, user, confirmed_only).await?;
+        out.extend(list.into_iter().map(AnyDevice::Sms));
+    }
     if kind.is_none_or(|k| k == DeviceKind::Static) {
         let list = devices_static::list(conn, user, confirmed_only).await?;
         out.extend(list.into_iter().map(AnyDevice::Static));
@@ -168,6 +204,8 @@ pub async fn get(
     pk: i64,
 ) -> Result<Option<AnyDevice>, StoreError> {
     Ok(match kind {
+        DeviceKind::Duo => devices_duo::get(conn, pk).await?.map(AnyDevice::Duo),
+        DeviceKind::Sms => devices_sms::get(conn, pk).await?.map(AnyDevice::Sms),
         DeviceKind::Static => devices_static::get(conn, pk).await?.map(AnyDevice::Static),
         DeviceKind::Totp => devices_totp::get(conn, pk).await?.map(AnyDevice::Totp),
         DeviceKind::WebAuthn => devices_webauthn::get(conn, pk)
@@ -191,6 +229,25 @@ fn webauthn_name_schema(request: bool) -> Value {
         s["minLength"] = json!(1);
     }
     s
+}
+
+/// The OpenAPI schemas of the SMS device serializer.
+fn sms_schemas() -> Vec<(String, Value)> {
+    let describe = json!("Serializer for sms authenticator devices");
+    let sms = json!({"type": "object", "description": describe,
+        "properties": {"name": name_schema(false),
+            "pk": {"type": "integer", "readOnly": true, "title": "ID"},
+            "phone_number": {"type": "string", "readOnly": true}},
+        "required": ["name", "phone_number", "pk"]});
+    let request = json!({"type": "object", "description": describe,
+        "properties": {"name": name_schema(true)}, "required": ["name"]});
+    let patched = json!({"type": "object", "description": describe,
+        "properties": {"name": name_schema(true)}});
+    vec![
+        ("SMSDevice".into(), sms),
+        ("SMSDeviceRequest".into(), request),
+        ("PatchedSMSDeviceRequest".into(), patched),
+    ]
 }
 
 /// The OpenAPI schemas of the device serializers.
@@ -237,8 +294,19 @@ pub fn schemas() -> Vec<(String, Value)> {
     let webauthn_patched = json!({"type": "object",
         "description": "Serializer for WebAuthn authenticator devices",
         "properties": {"name": webauthn_name_schema(true)}});
+    let duo_description = json!("Serializer for Duo authenticator devices");
+    let mut duo = json!({"type": "object", "properties": {"pk": pk, "name": name_schema(false)},
+                         "required": ["name", "pk"]});
+    duo["description"] = duo_description.clone();
+    let mut duo_request = request.clone();
+    duo_request["description"] = duo_description.clone();
+    let mut duo_patched = patched.clone();
+    duo_patched["description"] = duo_description;
     let mut out = vec![
         ("Device".into(), device),
+        ("DuoDevice".into(), duo),
+        ("DuoDeviceRequest".into(), duo_request),
+        ("PatchedDuoDeviceRequest".into(), duo_patched),
         ("StaticDeviceToken".into(), token),
         ("TOTPDevice".into(), totp),
         ("StaticDevice".into(), fixed),
@@ -250,6 +318,7 @@ pub fn schemas() -> Vec<(String, Value)> {
         ("WebAuthnDeviceRequest".into(), webauthn_request),
         ("PatchedWebAuthnDeviceRequest".into(), webauthn_patched),
     ];
+    out.extend(sms_schemas());
     out.extend(super::webauthn_device_types::schemas());
     out
 }

@@ -50,6 +50,33 @@ pub fn challenges() -> Vec<(&'static str, &'static str, Value)> {
             ),
         ),
         (
+            castellan_stages::authenticator_duo::COMPONENT,
+            "AuthenticatorDuoChallenge",
+            challenge(
+                castellan_stages::authenticator_duo::COMPONENT,
+                true,
+                vec![
+                    ("activation_barcode", string()),
+                    ("activation_code", string()),
+                    ("stage_uuid", string()),
+                ],
+                &["activation_barcode", "activation_code", "stage_uuid"],
+            ),
+        ),
+        (
+            castellan_stages::authenticator_sms::COMPONENT,
+            "AuthenticatorSMSChallenge",
+            challenge(
+                castellan_stages::authenticator_sms::COMPONENT,
+                true,
+                vec![(
+                    "phone_number_required",
+                    json!({"type": "boolean", "default": true}),
+                )],
+                &[],
+            ),
+        ),
+        (
             authenticator_validate::COMPONENT,
             "AuthenticatorValidationChallenge",
             challenge(
@@ -90,6 +117,23 @@ pub fn responses() -> Vec<(&'static str, &'static str, Value)> {
                 authenticator_webauthn::COMPONENT,
                 vec![("response", any_object())],
                 &["response"],
+            ),
+        ),
+        (
+            castellan_stages::authenticator_duo::COMPONENT,
+            "AuthenticatorDuoChallengeResponseRequest",
+            response(castellan_stages::authenticator_duo::COMPONENT, vec![], &[]),
+        ),
+        (
+            castellan_stages::authenticator_sms::COMPONENT,
+            "AuthenticatorSMSChallengeResponseRequest",
+            response(
+                castellan_stages::authenticator_sms::COMPONENT,
+                vec![
+                    ("code", json!({"type": "integer"})),
+                    ("phone_number", non_blank()),
+                ],
+                &[],
             ),
         ),
         (

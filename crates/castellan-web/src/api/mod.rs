@@ -39,6 +39,7 @@ pub mod requests;
 pub mod root;
 pub mod sessions;
 pub mod stages;
+pub mod stages_authenticator_duo;
 pub mod stages_email;
 pub mod stages_invitations;
 pub mod stages_prompts;

@@ -15,12 +15,15 @@ use castellan_core::oauth2::{
 };
 use castellan_core::provider::{Provider, ProviderType};
 use castellan_core::timedelta::parse_timedelta;
-use castellan_store::{AnyConnection, applications, oauth2_providers, providers, users};
+use castellan_store::{
+    AnyConnection, applications, oauth2_providers, oauth2_tokens, providers, users,
+};
 use serde_json::{Map, Value, json};
 
 use super::model_api;
 use super::providers::providers_json;
 use super::providers_oauth2_validate::validate;
+use super::used_by::{UsedBy, UsedByActionEnum};
 use crate::auth::{Admin, AdminDb};
 use crate::body::JsonBody;
 use crate::context::{RequestContext, base_url};
@@ -353,6 +356,45 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/providers/oauth2/{id}/setup_urls/", get(setup_urls_view))
         .route("/providers/oauth2/{id}/preview_user/", get(preview_user))
+        .route("/providers/oauth2/{id}/used_by/", get(used_by))
+}
+
+/// `used_by`: the applications using the provider (their `provider` is cleared when it is
+/// deleted) and the codes and tokens it issued (deleted with it).
+async fn used_by(
+    AdminDb(_, mut conn): AdminDb,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<UsedBy>>> {
+    let p = load(&mut conn, &id).await?;
+    let pk = p.base.pk;
+    let mut out: Vec<UsedBy> = applications::by_provider(&mut conn, &[pk])
+        .await?
+        .into_iter()
+        .map(|a| UsedBy {
+            app: "authentik_core".into(),
+            model_name: "application".into(),
+            pk: a.pk.to_string(),
+            name: a.name,
+            action: UsedByActionEnum::SetNull,
+        })
+        .collect();
+    for (model, token, user) in oauth2_tokens::for_provider(&mut conn, pk).await? {
+        let what = match model {
+            "authorizationcode" => "Authorization code",
+            "refreshtoken" => "Refresh token",
+            "devicetoken" => "Device token",
+            _ => "Access token",
+        };
+        let owner = user.map_or_else(String::new, |u| format!(" of user {u}"));
+        out.push(UsedBy {
+            app: "authentik_providers_oauth2".into(),
+            model_name: model.into(),
+            pk: token.to_string(),
+            name: format!("{what} {token} for {}{owner}", p.base.name),
+            action: UsedByActionEnum::Cascade,
+        });
+    }
+    Ok(Json(out))
 }
 
 /// Documented operations of this resource.
@@ -419,6 +461,14 @@ pub const OPERATIONS: &[Operation] = &[
         "providers_oauth2_setup_urls_retrieve",
         "providers",
         Some("OAuth2ProviderSetupURLs"),
+        200,
+    ),
+    (
+        "get",
+        "/providers/oauth2/{id}/used_by/",
+        "providers_oauth2_used_by_list",
+        "providers",
+        Some("[UsedBy]"),
         200,
     ),
 ];

@@ -316,6 +316,7 @@ pub fn routes() -> axum::Router<AppState> {
     r.merge(super::stages_prompts::routes())
         .merge(super::stages_invitations::routes())
         .merge(super::stages_email::routes())
+        .merge(super::stages_authenticator_duo::routes())
 }
 
 /// Documented operations of `/stages/all/` (the typed ones are generated).

@@ -6,13 +6,14 @@ use async_trait::async_trait;
 use castellan_core::application::PolicyEngineMode;
 use castellan_core::flow::{Flow, FlowStageBinding};
 use castellan_core::invitation::Invitation;
-use castellan_core::mfa::{StaticDevice, TotpDevice, WebAuthnDevice};
+use castellan_core::mfa::{SmsDevice, StaticDevice, TotpDevice, WebAuthnDevice};
 use castellan_core::session::{AuthenticatedSession, Session};
 use castellan_core::stage::Stage;
 use castellan_core::webauthn_device_type::WebAuthnDeviceType;
-use castellan_flows::env::{EmailRequest, FlowTokenData, NewFlowToken, UserWrite};
+use castellan_flows::env::{EmailRequest, FlowTokenData, NewFlowToken, SmsMessage, UserWrite};
 use castellan_flows::{
-    AuthOutcome, EnvError, FlowEnv, FlowRequest, LoginOptions, PolicyVerdict, SessionState,
+    AuthOutcome, EnvError, FlowEnv, FlowRequest, LoginOptions, PolicyVerdict, ResponseCookie,
+    SessionState,
 };
 use castellan_store::{
     Conn, StoreError, flowtokens, identify, reputation, sessions, stages, users,
@@ -24,8 +25,8 @@ use uuid::Uuid;
 use crate::audit;
 use crate::context::RequestContext;
 use crate::flow::{
-    env_consent, env_devices, env_email, env_invitations, env_users, env_webauthn, policies,
-    session as flow_session, user_json,
+    env_consent, env_devices, env_email, env_invitations, env_sms, env_users, env_webauthn,
+    policies, session as flow_session, user_json,
 };
 use crate::state::AppState;
 
@@ -46,6 +47,8 @@ pub struct StoreFlowEnv {
     pub ctx: RequestContext,
     /// The configuration version this request read (once, on first use of the cache).
     pub config_at: Option<i64>,
+    /// Cookies stages set on the response.
+    pub cookies: Vec<ResponseCookie>,
 }
 
 impl StoreFlowEnv {
@@ -56,6 +59,7 @@ impl StoreFlowEnv {
             conn,
             ctx,
             config_at: None,
+            cookies: Vec::new(),
         }
     }
 
@@ -388,6 +392,14 @@ impl FlowEnv for StoreFlowEnv {
         Ok(())
     }
 
+    fn stage_key(&self, stage: Uuid) -> Vec<u8> {
+        crate::flow::remember_mfa::stage_key(&self.state.secret_key, stage)
+    }
+
+    fn set_cookie(&mut self, cookie: ResponseCookie) {
+        self.cookies.push(cookie);
+    }
+
     async fn has_devices(&mut self, user: i64, classes: &[String]) -> Result<bool, EnvError> {
         env_devices::has_devices(self, user, classes).await
     }
@@ -454,6 +466,35 @@ impl FlowEnv for StoreFlowEnv {
         env_webauthn::device_type(self, aaguid).await
     }
 
+    async fn sms_devices(&mut self, user: i64) -> Result<Vec<SmsDevice>, EnvError> {
+        env_sms::devices(self, user).await
+    }
+
+    async fn sms_number_taken(&mut self, stage: Uuid, numbers: &[&str]) -> Result<bool, EnvError> {
+        env_sms::number_taken(self, stage, numbers).await
+    }
+
+    async fn save_sms_device(&mut self, device: &SmsDevice) -> Result<Option<i64>, EnvError> {
+        env_sms::save(self, device).await
+    }
+
+    async fn set_sms_token(
+        &mut self,
+        device: i64,
+        token: &str,
+        valid_until: DateTime<Utc>,
+    ) -> Result<(), EnvError> {
+        env_sms::set_token(self, device, token, valid_until).await
+    }
+
+    async fn take_sms_token(&mut self, device: i64, token: &str) -> Result<bool, EnvError> {
+        env_sms::take_token(self, device, token).await
+    }
+
+    async fn send_sms(&mut self, sms: SmsMessage) -> Result<(), String> {
+        env_sms::send(self, sms).await
+    }
+
     async fn device_attempt(
         &mut self,
         class: &str,
@@ -461,6 +502,33 @@ impl FlowEnv for StoreFlowEnv {
         seen: i64,
     ) -> Result<bool, EnvError> {
         env_devices::attempt(self, class, device, seen).await
+    }
+
+    async fn duo_devices(
+        &mut self,
+        user: i64,
+    ) -> Result<Vec<castellan_core::mfa::DuoDevice>, EnvError> {
+        crate::flow::env_duo::devices(self, user).await
+    }
+
+    async fn save_duo_device(
+        &mut self,
+        device: &castellan_core::mfa::DuoDevice,
+    ) -> Result<Option<i64>, EnvError> {
+        crate::flow::env_duo::save(self, device).await
+    }
+
+    async fn accept_duo(&mut self, device: i64) -> Result<(), EnvError> {
+        crate::flow::env_duo::accept(self, device).await
+    }
+
+    async fn duo_request(
+        &mut self,
+        api: &castellan_core::mfa::DuoApi,
+        path: &str,
+        params: &[(String, String)],
+    ) -> Result<Value, String> {
+        crate::flow::env_duo::request(self, api, path, params).await
     }
 
     async fn sleep(&mut self, duration: Duration) {

@@ -1,9 +1,13 @@
 //! The MFA device side of [`StoreFlowEnv`] (spec §5.1): the user's confirmed TOTP and static
 //! devices, saving devices made by the setup stages, and recording verifications.
-use castellan_core::mfa::{CLASS_STATIC, CLASS_TOTP, CLASS_WEBAUTHN, StaticDevice, TotpDevice};
+use castellan_core::mfa::{
+    CLASS_SMS, CLASS_STATIC, CLASS_TOTP, CLASS_WEBAUTHN, StaticDevice, TotpDevice,
+};
 use castellan_flows::EnvError;
 use castellan_store::devices::{STATIC_TABLE, TOTP_TABLE};
-use castellan_store::{StoreError, devices, devices_static, devices_totp, devices_webauthn};
+use castellan_store::{
+    StoreError, devices, devices_sms, devices_static, devices_totp, devices_webauthn,
+};
 
 use crate::flow::env::StoreFlowEnv;
 
@@ -19,6 +23,10 @@ pub async fn has_devices(
 ) -> Result<bool, EnvError> {
     let wants = |class: &str| classes.is_empty() || classes.iter().any(|c| c == class);
     for (class, table) in [
+        (
+            castellan_core::mfa::CLASS_DUO,
+            castellan_store::devices_duo::TABLE,
+        ),
         (CLASS_STATIC, STATIC_TABLE),
         (CLASS_TOTP, TOTP_TABLE),
         (CLASS_WEBAUTHN, devices_webauthn::TABLE),
@@ -30,6 +38,13 @@ pub async fn has_devices(
         {
             return Ok(true);
         }
+    }
+    // Verify-only SMS devices keep a hash of the number and are never used to log in.
+    if wants(CLASS_SMS) {
+        let sms = devices_sms::list(&mut env.conn, Some(user), true)
+            .await
+            .map_err(err)?;
+        return Ok(sms.iter().any(|d| !d.is_hashed()));
     }
     Ok(false)
 }
@@ -114,6 +129,7 @@ pub async fn attempt(
     let table = match class {
         CLASS_TOTP => TOTP_TABLE,
         CLASS_STATIC => STATIC_TABLE,
+        CLASS_SMS => devices_sms::TABLE,
         _ => return Ok(false),
     };
     let now = env.state.store.now();

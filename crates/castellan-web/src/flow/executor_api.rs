@@ -179,10 +179,17 @@ pub(crate) async fn run_executor(
     // The scheme the browser used (TLS, or a trusted proxy's X-Forwarded-Proto): WebAuthn
     // compares it with the origin the browser reports.
     request.base_url = crate::context::base_url(parts, &state);
+    request.mfa_cookie = cookie(parts, crate::flow::remember_mfa::COOKIE);
     let outcome = execute(&registry, &mut env, &mut sess, &request, slug, method).await?;
     let mut conn = env.conn;
     let now = state.store.now();
     let mut headers = HeaderMap::new();
+    let https = request.base_url.starts_with("https://");
+    for c in &env.cookies {
+        if let Some(v) = crate::flow::remember_mfa::header(&state, c, https) {
+            headers.append(header::SET_COOKIE, v);
+        }
+    }
     let unchanged = sess.key.is_some()
         && !sess.rotated
         && !moved

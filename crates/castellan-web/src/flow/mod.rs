@@ -3,11 +3,14 @@
 
 pub mod config_cache;
 pub mod default_flow;
+pub mod duo_client;
 pub mod env;
 pub mod env_consent;
 pub mod env_devices;
+pub mod env_duo;
 pub mod env_email;
 pub mod env_invitations;
+pub mod env_sms;
 pub mod env_users;
 pub mod env_webauthn;
 pub mod executor_api;
@@ -17,6 +20,7 @@ pub mod inspector;
 pub mod pages;
 pub mod policies;
 pub mod policy_test;
+pub mod remember_mfa;
 pub mod services;
 pub mod session;
 pub mod user_json;

@@ -1,5 +1,5 @@
-//! `GET /if/user/mfa/` lists the user's MFA devices (TOTP, static tokens and WebAuthn, spec
-//! §5.2) and links to the setup stages' configure flows;
+//! `GET /if/user/mfa/` lists the user's MFA devices (Duo, SMS, TOTP, static tokens and WebAuthn,
+//! spec §5.2) and links to the setup stages' configure flows;
 //! `POST /if/user/mfa/{class}/{id}/rename/` and `…/delete/` rename or delete one through the
 //! same functions as `/api/v3/authenticators/{class}/{id}/` (records `model_updated` /
 //! `model_deleted`; others' devices are 404).
@@ -23,7 +23,9 @@ use crate::state::AppState;
 const PAGE: &str = "/if/user/mfa/";
 
 /// The setup stages whose configure flows the page links to.
-const SETUP_STAGES: [&str; 3] = [
+const SETUP_STAGES: [&str; 5] = [
+    "authentik_stages_authenticator_duo.authenticatorduostage",
+    "authentik_stages_authenticator_sms.authenticatorsmsstage",
     "authentik_stages_authenticator_totp.authenticatortotpstage",
     "authentik_stages_authenticator_static.authenticatorstaticstage",
     "authentik_stages_authenticator_webauthn.authenticatorwebauthnstage",
@@ -31,8 +33,10 @@ const SETUP_STAGES: [&str; 3] = [
 
 fn kind(class: &str) -> Result<DeviceKind, Refusal> {
     match class {
+        "duo" => Ok(DeviceKind::Duo),
         "totp" => Ok(DeviceKind::Totp),
         "static" => Ok(DeviceKind::Static),
+        "sms" => Ok(DeviceKind::Sms),
         "webauthn" => Ok(DeviceKind::WebAuthn),
         _ => Err(ApiError::NotFound.into()),
     }
@@ -40,8 +44,10 @@ fn kind(class: &str) -> Result<DeviceKind, Refusal> {
 
 fn class(kind: DeviceKind) -> &'static str {
     match kind {
+        DeviceKind::Duo => "duo",
         DeviceKind::Totp => "totp",
         DeviceKind::Static => "static",
+        DeviceKind::Sms => "sms",
         DeviceKind::WebAuthn => "webauthn",
     }
 }

@@ -260,6 +260,20 @@ db_test!(security_headers_and_404, |app: TestApp| async move {
         .await;
     assert_eq!(js.status, 200);
     assert!(js.text.contains("X-Castellan-Page"));
+    // The page's language follows Accept-Language among the shipped catalogs (English only so
+    // far), and caches are told so.
+    assert!(res.text.contains("<html lang=\"en\">"), "{}", res.text);
+    assert!(h("vary").contains("Accept-Language"), "{}", h("vary"));
+    let asked = app
+        .send(
+            "GET",
+            AUTH,
+            None,
+            &[("accept-language", "de-CH, de;q=0.9, en;q=0.5")],
+        )
+        .await;
+    assert!(asked.text.contains("<html lang=\"en\">"), "{}", asked.text);
+    assert!(asked.text.contains(">Log in<"), "{}", asked.text);
     let missing = b.get("/if/flow/no-such-flow/").await;
     assert_eq!(missing.status, 404);
     assert!(missing.text.contains("<html"));

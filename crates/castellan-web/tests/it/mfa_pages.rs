@@ -1,5 +1,5 @@
-//! The MFA flow pages without JavaScript: TOTP setup (otpauth link, integer code), static tokens
-//! shown, and the validation page's server-side autoselect and code form.
+//! The MFA flow pages without JavaScript: TOTP setup (otpauth link, QR code, integer code), static
+//! tokens shown, and the validation page's server-side autoselect and code form.
 use std::collections::BTreeMap;
 
 use castellan_testkit::app::Response;
@@ -175,6 +175,13 @@ db_test!(setup_pages, |app: TestApp| async move {
     assert_eq!(res.status, 200, "{} {:?}", res.text, res.headers);
     assert!(res.text.contains("href=\"otpauth:"), "{}", res.text);
     assert!(res.text.contains("id=\"totp-secret\""), "{}", res.text);
+    // And the QR code of that link, inline (no script, no image request).
+    assert!(
+        res.text
+            .contains("<figure class=\"ak-qr\"><svg role=\"img\""),
+        "{}",
+        res.text
+    );
     let fields = [
         ("component", "ak-stage-authenticator-totp"),
         ("_number", "code"),

@@ -558,6 +558,41 @@ db_test!(token_admin_visibility, |app: TestApp| async move {
         ids.push((code_pk, token_pks));
     }
     drop(conn);
+    // `used_by` lists the application (cleared on delete) and every code and token (deleted).
+    let r = app
+        .admin(
+            "POST",
+            "/api/v3/core/applications/",
+            Some(json!({"name": "Tokens app", "slug": "tokens-app", "provider": provider})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r = app
+        .admin(
+            "GET",
+            &format!("/api/v3/providers/oauth2/{provider}/used_by/"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let used: Vec<(String, String)> = r
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["model_name"].as_str().unwrap().to_string(),
+                u["action"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let count = |m: &str, a: &str| used.iter().filter(|(x, y)| x == m && y == a).count();
+    assert_eq!(count("application", "set_null"), 1, "{}", r.text);
+    assert_eq!(count("authorizationcode", "cascade"), 2, "{}", r.text);
+    assert_eq!(count("accesstoken", "cascade"), 2, "{}", r.text);
+    assert_eq!(count("refreshtoken", "cascade"), 2, "{}", r.text);
+    assert_eq!(used.len(), 7, "{}", r.text);
     let bob_auth = format!("Bearer {bob_token}");
     let as_bob = |method: &'static str, path: String| {
         let auth = bob_auth.clone();
@@ -610,6 +645,12 @@ db_test!(token_admin_visibility, |app: TestApp| async move {
         let r = app.admin("GET", &format!("{base}{admins}/"), None).await;
         assert_eq!(r.status, 200);
     }
+    let r = as_bob(
+        "GET",
+        format!("/api/v3/providers/oauth2/{provider}/used_by/"),
+    )
+    .await;
+    assert_eq!(r.status, 403, "{}", r.text);
 });
 
 db_test!(

@@ -15,7 +15,7 @@ const WINDOWS_HELLO: &str = "08987058-cadc-4b81-b6e1-30de50dcbe96";
 const UNKNOWN: &str = "11111111-2222-3333-4444-555555555555";
 
 /// Stores a confirmed WebAuthn device with this AAGUID; returns its pk.
-async fn webauthn_device(app: &TestApp, user: i64, name: &str, aaguid: &str) -> i64 {
+pub(crate) async fn webauthn_device(app: &TestApp, user: i64, name: &str, aaguid: &str) -> i64 {
     let now = app.store.now();
     let d = WebAuthnDevice {
         common: DeviceCommon {

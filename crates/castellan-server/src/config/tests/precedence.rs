@@ -173,5 +173,5 @@ fn check_output_names_sources() {
         "{out}"
     );
     assert!(out.contains("cookie_domain = \"\" (default)\n"), "{out}");
-    assert_eq!(out.lines().count(), 56);
+    assert_eq!(out.lines().count(), 57);
 }

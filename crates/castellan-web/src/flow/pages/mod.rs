@@ -3,7 +3,9 @@
 pub mod autoselect;
 pub mod form;
 pub mod multipart;
+pub mod qr;
 pub mod render;
+pub mod sms;
 pub mod webauthn;
 
 use axum::extract::{Path, State};
@@ -198,9 +200,18 @@ fn answer(parts: &Parts, run: ApiResult<Executed>) -> Response {
                 return redirect(headers, to);
             }
             let action = original_path_and_query(parts);
-            let page = render::page(&challenge, &run.brand, &run.csrf_token, &action);
+            let languages = parts
+                .headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            let locale = crate::i18n::negotiate(languages);
+            let page = render::page_in(&challenge, &run.brand, &run.csrf_token, &action, locale);
             let captcha = render::captcha_origin(&challenge);
-            headers.insert(header::VARY, HeaderValue::from_static("Cookie"));
+            headers.insert(
+                header::VARY,
+                HeaderValue::from_static("Cookie, Accept-Language"),
+            );
             secured(StatusCode::OK, headers, page, captcha.as_deref())
         }
     }

@@ -75,6 +75,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/ak-stage-authenticator-webauthn.html"),
     ),
     (
+        "ak-stage-authenticator-sms.html",
+        include_str!("templates/ak-stage-authenticator-sms.html"),
+    ),
+    (
+        "ak-stage-authenticator-duo.html",
+        include_str!("templates/ak-stage-authenticator-duo.html"),
+    ),
+    (
         "ak-stage-authenticator-validate.html",
         include_str!("templates/ak-stage-authenticator-validate.html"),
     ),
@@ -95,6 +103,7 @@ const LAYOUTS: &[&str] = &[
 
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
+    env.add_function("_", crate::i18n::gettext);
     for (name, source) in TEMPLATES {
         if let Err(e) = env.add_template(name, source) {
             tracing::error!(template = name, error = %e, "flow page template");
@@ -142,8 +151,20 @@ fn captcha(challenge: &Value) -> Option<&Value> {
     }
 }
 
-/// The page for a challenge; `action` is the page's own path and query (the form target).
+/// The page for a challenge in the source language; see [`page_in`].
 pub fn page(challenge: &Value, brand: &Brand, csrf_token: &str, action: &str) -> String {
+    page_in(challenge, brand, csrf_token, action, crate::i18n::SOURCE)
+}
+
+/// The page for a challenge in `locale`; `action` is the page's own path and query (the form
+/// target).
+pub fn page_in(
+    challenge: &Value,
+    brand: &Brand,
+    csrf_token: &str,
+    action: &str,
+    locale: &str,
+) -> String {
     let component = challenge
         .get("component")
         .and_then(Value::as_str)
@@ -176,7 +197,7 @@ pub fn page(challenge: &Value, brand: &Brand, csrf_token: &str, action: &str) ->
     let ctx = context! {
         challenge => json_ctx(challenge.clone()),
         component => component,
-        errors => json_ctx(challenge.get("response_errors").cloned().unwrap_or(json!({}))),
+        errors => json_ctx(super::sms::shown_errors(challenge)),
         title => title,
         layout => layout,
         background => info.get("background").and_then(Value::as_str),
@@ -187,9 +208,13 @@ pub fn page(challenge: &Value, brand: &Brand, csrf_token: &str, action: &str) ->
         captcha => captcha(challenge).cloned().map(json_ctx),
         uid_label => label,
         uid_type => uid_type,
+        locale => locale,
+        languages => crate::i18n::choices(),
         mfa_selected => super::autoselect::autoselect(challenge),
         webauthn => super::webauthn::options(challenge),
+        qr_svg => super::qr::otpauth_svg(challenge),
         code_device => super::webauthn::code_devices(challenge),
+        sms_sent => super::sms::code_sent(challenge),
         input_types => json_ctx(json!({
             "text": "text", "text_read_only": "text", "username": "text", "email": "email",
             "password": "password", "number": "number", "date": "date",
@@ -271,6 +296,8 @@ mod tests {
             json!({"component": "ak-stage-session-end", "application_name": "App",
                    "invalidation_flow_url": "/if/flow/logout/"}),
             json!({"component": "ak-stage-dummy", "name": "d"}),
+            json!({"component": "ak-stage-authenticator-sms", "pending_user": "u",
+                   "phone_number_required": true}),
             json!({"component": "ak-stage-autosubmit", "url": "https://sp.example/acs",
                    "attrs": {"SAMLResponse": "x"}, "title": "Redirecting"}),
             json!({"component": "xak-flow-frame", "url": "https://x.example/"}),
@@ -289,6 +316,23 @@ mod tests {
         let env = environment();
         for (name, _) in TEMPLATES {
             assert!(env.get_template(name).is_ok(), "{name}");
+        }
+    }
+
+    /// The English catalog lists exactly the messages the pages use: translators start from it.
+    #[test]
+    fn english_catalog_is_complete() {
+        let mut used: Vec<String> = TEMPLATES
+            .iter()
+            .flat_map(|(_, source)| crate::i18n::extract(source))
+            .collect();
+        used.sort();
+        used.dedup();
+        let mut listed = crate::i18n::messages("en");
+        listed.sort();
+        assert_eq!(listed, used);
+        for m in &used {
+            assert_eq!(&crate::i18n::translate("en", m), m);
         }
     }
 }

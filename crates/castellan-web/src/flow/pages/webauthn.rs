@@ -18,7 +18,7 @@ pub fn options(challenge: &Value) -> Option<String> {
         .map(Value::to_string)
 }
 
-/// How many code-based device challenges (TOTP, static) the validation challenge offers.
+/// How many code-based device challenges (TOTP, static, SMS) the validation challenge offers.
 pub fn code_devices(challenge: &Value) -> usize {
     challenge
         .get("device_challenges")
@@ -28,7 +28,7 @@ pub fn code_devices(challenge: &Value) -> usize {
                 .filter(|d| {
                     matches!(
                         d.get("device_class").and_then(Value::as_str),
-                        Some("totp" | "static")
+                        Some("totp" | "static" | "sms")
                     )
                 })
                 .count()

@@ -1,0 +1,160 @@
+//! The SMS flow pages without JavaScript (spec §5.3, §5.8): the setup page's number form then
+//! code form, and the validation page's "send a code" button (a plain `selected_challenge`
+//! post) followed by the code field.
+use std::collections::BTreeMap;
+
+use castellan_testkit::app::Response;
+use castellan_testkit::{TestApp, db_test};
+use serde_json::json;
+
+use crate::flow_support::user;
+use crate::mfa_support::mfa_login_flow;
+use crate::sms_support::{gateway, sms_device, sms_stage};
+
+/// A browser without JavaScript that follows redirects.
+struct Browser<'a> {
+    app: &'a TestApp,
+    cookies: BTreeMap<String, String>,
+}
+
+impl Browser<'_> {
+    async fn send(&mut self, method: &str, path: &str, fields: &[(&str, &str)]) -> Response {
+        let cookie: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let cookie = cookie.join("; ");
+        let res = if method == "GET" {
+            self.app
+                .send("GET", path, None, &[("cookie", &cookie)])
+                .await
+        } else {
+            let mut all: Vec<(&str, &str)> = fields.to_vec();
+            let csrf = self.cookies["authentik_csrf"].clone();
+            all.push(("csrfmiddlewaretoken", &csrf));
+            let body: String = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(all)
+                .finish();
+            let headers = [
+                ("cookie", cookie.as_str()),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ];
+            self.app.send("POST", path, Some(&body), &headers).await
+        };
+        for v in res.headers.get_all("set-cookie") {
+            let pair = v.to_str().unwrap().split(';').next().unwrap();
+            let (k, v) = pair.split_once('=').unwrap();
+            self.cookies.insert(k.to_string(), v.to_string());
+        }
+        res
+    }
+
+    /// Sends, then follows redirects within the flow page; returns the final response.
+    async fn go(&mut self, method: &str, path: &str, fields: &[(&str, &str)]) -> Response {
+        let mut res = self.send(method, path, fields).await;
+        while res.status == 302 {
+            let to = res.headers["location"].to_str().unwrap().to_string();
+            if !to.starts_with("/if/flow/") {
+                break;
+            }
+            res = self.send("GET", &to, &[]).await;
+        }
+        res
+    }
+}
+
+/// The value of the hidden `selected_challenge` input, HTML entities decoded.
+fn selected_value(html: &str) -> String {
+    let start = html.find("name=\"selected_challenge\" value='").unwrap()
+        + "name=\"selected_challenge\" value='".len();
+    let rest = &html[start..];
+    let end = rest.find('\'').unwrap();
+    rest[..end].replace("&quot;", "\"").replace("&#x27;", "'")
+}
+
+db_test!(sms_pages_without_javascript, |app: TestApp| async move {
+    let gw = gateway().await;
+    let ann = user(&app, "ann", "Ann-pw-1").await;
+    let stage = sms_stage(&app, &gw, "sms-setup", json!({})).await;
+    let device = sms_device(&app, ann, &stage, "+15550801").await;
+    mfa_login_flow(&app, json!({"device_classes": ["sms"]})).await;
+    let page = "/if/flow/mfa-login/";
+    let mut b = Browser {
+        app: &app,
+        cookies: BTreeMap::new(),
+    };
+    b.send("GET", page, &[]).await;
+    let fields = [
+        ("component", "ak-stage-identification"),
+        ("uid_field", "ann"),
+        ("password", "Ann-pw-1"),
+    ];
+    let html = b.go("POST", page, &fields).await.text;
+    assert!(html.contains("Send a code by SMS"), "{html}");
+    assert!(html.contains("Code from the SMS"), "{html}");
+    let selected = selected_value(&html);
+    let parsed: serde_json::Value = serde_json::from_str(&selected).unwrap();
+    assert_eq!(parsed["device_uid"], device.to_string());
+
+    // The button posts the selection: the code is sent, the page says so (no error shown).
+    let fields = [
+        ("component", "ak-stage-authenticator-validate"),
+        ("selected_challenge", selected.as_str()),
+    ];
+    let res = b.go("POST", page, &fields).await;
+    assert_eq!(res.status, 200, "{}", res.text);
+    assert!(
+        res.text.contains("A code was sent to your phone by SMS."),
+        "{}",
+        res.text
+    );
+    assert!(!res.text.contains("Empty response"), "{}", res.text);
+    assert_eq!(gw.count(), 1);
+    let sent = gw.last_code();
+    let fields = [
+        ("component", "ak-stage-authenticator-validate"),
+        ("code", sent.as_str()),
+    ];
+    let res = b.send("POST", page, &fields).await;
+    assert_eq!(res.status, 302, "{}", res.text);
+    let res = b.send("GET", page, &[]).await;
+    assert_eq!(res.headers["location"], "/", "{}", res.text);
+
+    // The setup page (logged in now): number form, then code form.
+    let extra = json!({"designation": "stage_configuration"});
+    crate::flow_prompt::flow(&app, "setup-sms", extra, &[stage]).await;
+    let setup = "/if/flow/setup-sms/";
+    let html = b.go("GET", setup, &[]).await.text;
+    assert!(html.contains("name=\"phone_number\""), "{html}");
+    assert!(html.contains("type=\"tel\""), "{html}");
+    let fields = [
+        ("component", "ak-stage-authenticator-sms"),
+        ("phone_number", "+15550802"),
+    ];
+    let html = b.go("POST", setup, &fields).await.text;
+    assert!(
+        html.contains("A code was sent to your phone by SMS."),
+        "{html}"
+    );
+    assert!(html.contains("name=\"code\""), "{html}");
+    let fields = [
+        ("component", "ak-stage-authenticator-sms"),
+        ("code", "not-it"),
+    ];
+    let html = b.go("POST", setup, &fields).await.text;
+    assert!(html.contains("A valid integer is required."), "{html}");
+    let code = gw.last_code();
+    let fields = [
+        ("component", "ak-stage-authenticator-sms"),
+        ("code", code.as_str()),
+    ];
+    let res = b.send("POST", setup, &fields).await;
+    assert_eq!(res.status, 302, "{}", res.text);
+    let mut conn = app.store.conn().await.unwrap();
+    let devices = castellan_store::devices_sms::list(&mut conn, Some(ann), true)
+        .await
+        .unwrap();
+    assert_eq!(devices.len(), 2);
+    assert_eq!(devices[1].phone_number, "+15550802");
+});
