@@ -9,20 +9,8 @@ use crate::challenge_schema::assert_fits;
 use crate::duo_support::{SKEY, duo_device, duo_server, duo_stage_body};
 use crate::flow_prompt::stage;
 use crate::flow_support::{defaults, user};
+use crate::mfa_api::call;
 use crate::page_session::login;
-
-async fn call(
-    app: &TestApp,
-    token: &str,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> castellan_testkit::Response {
-    let auth = format!("Bearer {token}");
-    let text = body.map(|b| b.to_string());
-    app.send(method, path, text.as_deref(), &[("authorization", &auth)])
-        .await
-}
 
 db_test!(own_duo_devices, |app: TestApp| async move {
     let duo = duo_server().await;

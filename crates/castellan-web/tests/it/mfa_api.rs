@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 use crate::challenge_schema::assert_fits;
 use crate::mfa_support::{static_device, totp_device};
 
-async fn call(
+/// An API call with a user's bearer token.
+pub(crate) async fn call(
     app: &TestApp,
     token: &str,
     method: &str,

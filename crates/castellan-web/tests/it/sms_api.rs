@@ -3,25 +3,13 @@
 //! superuser endpoints, and the user interface's MFA page.
 use castellan_store::devices_sms;
 use castellan_testkit::{TestApp, db_test};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::challenge_schema::assert_fits;
 use crate::flow_support::{defaults, user};
+use crate::mfa_api::call;
 use crate::page_session::login;
 use crate::sms_support::{gateway, sms_device, sms_stage};
-
-async fn call(
-    app: &TestApp,
-    token: &str,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> castellan_testkit::Response {
-    let auth = format!("Bearer {token}");
-    let text = body.map(|b| b.to_string());
-    app.send(method, path, text.as_deref(), &[("authorization", &auth)])
-        .await
-}
 
 db_test!(own_and_admin_sms_devices, |app: TestApp| async move {
     let gw = gateway().await;

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::challenge_schema::assert_fits;
 use crate::flow_support::{defaults, user};
+use crate::mfa_api::call;
 use crate::page_session::login;
 
 const WINDOWS_HELLO: &str = "08987058-cadc-4b81-b6e1-30de50dcbe96";
@@ -42,19 +43,6 @@ pub(crate) async fn webauthn_device(app: &TestApp, user: i64, name: &str, aaguid
         .await
         .unwrap()
         .unwrap()
-}
-
-async fn call(
-    app: &TestApp,
-    token: &str,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> castellan_testkit::Response {
-    let auth = format!("Bearer {token}");
-    let text = body.map(|b| b.to_string());
-    app.send(method, path, text.as_deref(), &[("authorization", &auth)])
-        .await
 }
 
 db_test!(own_webauthn_devices, |app: TestApp| async move {
