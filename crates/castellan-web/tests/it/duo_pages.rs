@@ -1,68 +1,14 @@
 //! The Duo flow pages without JavaScript: the setup page (barcode, activation link, continue
 //! until Duo reports the activation) and the validation page's "Send a Duo push" form.
-use std::collections::BTreeMap;
 
-use castellan_testkit::app::Response;
 use castellan_testkit::{TestApp, db_test};
 use serde_json::json;
 
 use crate::duo_support::{SKEY, duo_device, duo_server, duo_stage_body};
 use crate::flow_prompt::{flow, stage};
 use crate::flow_support::user;
+use crate::form_browser::FormBrowser as Browser;
 use crate::mfa_support::mfa_login_flow;
-
-/// A browser without JavaScript: cookies and form posts with the CSRF token.
-struct Browser<'a> {
-    app: &'a TestApp,
-    cookies: BTreeMap<String, String>,
-}
-
-impl Browser<'_> {
-    async fn send(&mut self, method: &str, path: &str, fields: &[(&str, &str)]) -> Response {
-        let cookie = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let res = if method == "GET" {
-            self.app
-                .send("GET", path, None, &[("cookie", &cookie)])
-                .await
-        } else {
-            let csrf = self.cookies["authentik_csrf"].clone();
-            let mut all: Vec<(&str, &str)> = fields.to_vec();
-            all.push(("csrfmiddlewaretoken", &csrf));
-            let body: String = form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(all)
-                .finish();
-            let headers = [
-                ("cookie", cookie.as_str()),
-                ("content-type", "application/x-www-form-urlencoded"),
-            ];
-            self.app.send("POST", path, Some(&body), &headers).await
-        };
-        for v in res.headers.get_all("set-cookie") {
-            let pair = v.to_str().unwrap().split(';').next().unwrap();
-            let (k, v) = pair.split_once('=').unwrap();
-            self.cookies.insert(k.to_string(), v.to_string());
-        }
-        res
-    }
-
-    /// Identifies as ann with her password on `page`; returns the next page's HTML.
-    async fn log_in(&mut self, page: &str) -> String {
-        self.send("GET", page, &[]).await;
-        let fields = [
-            ("component", "ak-stage-identification"),
-            ("uid_field", "ann"),
-            ("password", "Ann-pw-1"),
-        ];
-        let res = self.send("POST", page, &fields).await;
-        assert_eq!(res.status, 302, "{}", res.text);
-        self.send("GET", page, &[]).await.text
-    }
-}
 
 db_test!(duo_validation_page, |app: TestApp| async move {
     let duo = duo_server().await;
@@ -76,11 +22,8 @@ db_test!(duo_validation_page, |app: TestApp| async move {
     let device = duo_device(&app, ann, setup.as_str().unwrap(), "DU-ann").await;
     mfa_login_flow(&app, json!({})).await;
     let page = "/if/flow/mfa-login/";
-    let mut b = Browser {
-        app: &app,
-        cookies: BTreeMap::new(),
-    };
-    let html = b.log_in(page).await;
+    let mut b = Browser::new(&app);
+    let html = b.log_in(page, "ann", "Ann-pw-1").await;
     assert!(html.contains("Send a Duo push"), "{html}");
     assert!(
         html.contains(&format!("name=\"duo\" value=\"{device}\"")),
@@ -132,12 +75,12 @@ db_test!(duo_setup_page, |app: TestApp| async move {
     )
     .await;
     let page = "/if/flow/duo-enrol/";
-    let mut b = Browser {
-        app: &app,
-        cookies: BTreeMap::new(),
-    };
+    let mut b = Browser::new(&app);
     // Attribute values are HTML-escaped (`/` as `&#x2f;`).
-    let html = b.log_in(page).await.replace("&#x2f;", "/");
+    let html = b
+        .log_in(page, "ann", "Ann-pw-1")
+        .await
+        .replace("&#x2f;", "/");
     assert!(
         html.contains("src=\"https://api-test.duosecurity.com/frame/qr?value=duo%3A%2F%2Fann\""),
         "{html}"

@@ -39,6 +39,7 @@ mod flow_prompt;
 mod flow_support;
 mod flow_transfer;
 mod flows;
+mod form_browser;
 mod fuzz;
 mod geoip;
 mod golden;

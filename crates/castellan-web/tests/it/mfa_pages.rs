@@ -1,69 +1,15 @@
 //! The MFA flow pages without JavaScript: TOTP setup (otpauth link, QR code, integer code), static
 //! tokens shown, and the validation page's server-side autoselect and code form.
-use std::collections::BTreeMap;
 
-use castellan_testkit::app::Response;
 use castellan_testkit::{TestApp, db_test};
 use serde_json::json;
 
 use crate::flow_prompt::stage;
 use crate::flow_support::user;
+use crate::form_browser::FormBrowser as Browser;
 use crate::mfa_support::{manual_clock, mfa_login_flow, pyotp_codes, static_device, totp_device};
 
 const PAGE: &str = "/if/flow/mfa-login/";
-
-/// A browser without JavaScript.
-struct Browser<'a> {
-    app: &'a TestApp,
-    cookies: BTreeMap<String, String>,
-}
-
-impl<'a> Browser<'a> {
-    async fn send(&mut self, method: &str, path: &str, fields: &[(&str, &str)]) -> Response {
-        let cookie: Vec<String> = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let cookie = cookie.join("; ");
-        let res = if method == "GET" {
-            self.app
-                .send("GET", path, None, &[("cookie", &cookie)])
-                .await
-        } else {
-            let mut all: Vec<(&str, &str)> = fields.to_vec();
-            let csrf = self.cookies["authentik_csrf"].clone();
-            all.push(("csrfmiddlewaretoken", &csrf));
-            let body: String = form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(all)
-                .finish();
-            let headers = [
-                ("cookie", cookie.as_str()),
-                ("content-type", "application/x-www-form-urlencoded"),
-            ];
-            self.app.send("POST", path, Some(&body), &headers).await
-        };
-        for v in res.headers.get_all("set-cookie") {
-            let pair = v.to_str().unwrap().split(';').next().unwrap();
-            let (k, v) = pair.split_once('=').unwrap();
-            self.cookies.insert(k.to_string(), v.to_string());
-        }
-        res
-    }
-
-    /// Logs in up to the validation page; returns its HTML.
-    async fn open_validation(&mut self) -> String {
-        self.send("GET", PAGE, &[]).await;
-        let fields = [
-            ("component", "ak-stage-identification"),
-            ("uid_field", "ann"),
-            ("password", "Ann-pw-1"),
-        ];
-        let res = self.send("POST", PAGE, &fields).await;
-        assert_eq!(res.status, 302, "{}", res.text);
-        self.send("GET", PAGE, &[]).await.text
-    }
-}
 
 db_test!(
     validation_page_autoselects_and_accepts_codes,
@@ -74,12 +20,9 @@ db_test!(
         let fixed = static_device(&app, ann, &["aaaabbbbcccc"]).await;
         let totp = totp_device(&app, ann, "phone").await;
         mfa_login_flow(&app, json!({})).await;
-        let mut b = Browser {
-            app: &app,
-            cookies: BTreeMap::new(),
-        };
+        let mut b = Browser::new(&app);
         // Never used: the picker, nothing preselected.
-        let html = b.open_validation().await;
+        let html = b.log_in(PAGE, "ann", "Ann-pw-1").await;
         assert!(html.contains("Select an authentication method."), "{html}");
         assert!(!html.contains(" checked"), "{html}");
         assert!(html.contains("name=\"code\""));
@@ -104,11 +47,8 @@ db_test!(
         .await
         .unwrap();
         drop(conn);
-        let mut b = Browser {
-            app: &app,
-            cookies: BTreeMap::new(),
-        };
-        let html = b.open_validation().await;
+        let mut b = Browser::new(&app);
+        let html = b.log_in(PAGE, "ann", "Ann-pw-1").await;
         assert!(html.contains("Select an authentication method."), "{html}");
         assert!(!html.contains(" checked"), "{html}");
         drop(b);
@@ -124,11 +64,8 @@ db_test!(
         .await
         .unwrap();
         drop(conn);
-        let mut b = Browser {
-            app: &app,
-            cookies: BTreeMap::new(),
-        };
-        let html = b.open_validation().await;
+        let mut b = Browser::new(&app);
+        let html = b.log_in(PAGE, "ann", "Ann-pw-1").await;
         assert!(html.contains("value=\"totp\" checked"), "{html}");
         assert!(html.contains("Code from your authenticator app"), "{html}");
     }
@@ -140,12 +77,9 @@ db_test!(setup_pages, |app: TestApp| async move {
     let ann = user(&app, "ann", "Ann-pw-1").await;
     totp_device(&app, ann, "phone").await;
     mfa_login_flow(&app, json!({})).await;
-    let mut b = Browser {
-        app: &app,
-        cookies: BTreeMap::new(),
-    };
+    let mut b = Browser::new(&app);
     // One device: preselected, the code field asks for the app's code.
-    let html = b.open_validation().await;
+    let html = b.log_in(PAGE, "ann", "Ann-pw-1").await;
     assert!(html.contains("Code from your authenticator app"), "{html}");
     let now = app.store.now().timestamp();
     let codes = pyotp_codes(&[now]).await;

@@ -1,68 +1,14 @@
 //! The SMS flow pages without JavaScript (spec §5.3, §5.8): the setup page's number form then
 //! code form, and the validation page's "send a code" button (a plain `selected_challenge`
 //! post) followed by the code field.
-use std::collections::BTreeMap;
 
-use castellan_testkit::app::Response;
 use castellan_testkit::{TestApp, db_test};
 use serde_json::json;
 
 use crate::flow_support::user;
+use crate::form_browser::FormBrowser as Browser;
 use crate::mfa_support::mfa_login_flow;
 use crate::sms_support::{gateway, sms_device, sms_stage};
-
-/// A browser without JavaScript that follows redirects.
-struct Browser<'a> {
-    app: &'a TestApp,
-    cookies: BTreeMap<String, String>,
-}
-
-impl Browser<'_> {
-    async fn send(&mut self, method: &str, path: &str, fields: &[(&str, &str)]) -> Response {
-        let cookie: Vec<String> = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let cookie = cookie.join("; ");
-        let res = if method == "GET" {
-            self.app
-                .send("GET", path, None, &[("cookie", &cookie)])
-                .await
-        } else {
-            let mut all: Vec<(&str, &str)> = fields.to_vec();
-            let csrf = self.cookies["authentik_csrf"].clone();
-            all.push(("csrfmiddlewaretoken", &csrf));
-            let body: String = form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(all)
-                .finish();
-            let headers = [
-                ("cookie", cookie.as_str()),
-                ("content-type", "application/x-www-form-urlencoded"),
-            ];
-            self.app.send("POST", path, Some(&body), &headers).await
-        };
-        for v in res.headers.get_all("set-cookie") {
-            let pair = v.to_str().unwrap().split(';').next().unwrap();
-            let (k, v) = pair.split_once('=').unwrap();
-            self.cookies.insert(k.to_string(), v.to_string());
-        }
-        res
-    }
-
-    /// Sends, then follows redirects within the flow page; returns the final response.
-    async fn go(&mut self, method: &str, path: &str, fields: &[(&str, &str)]) -> Response {
-        let mut res = self.send(method, path, fields).await;
-        while res.status == 302 {
-            let to = res.headers["location"].to_str().unwrap().to_string();
-            if !to.starts_with("/if/flow/") {
-                break;
-            }
-            res = self.send("GET", &to, &[]).await;
-        }
-        res
-    }
-}
 
 /// The value of the hidden `selected_challenge` input, HTML entities decoded.
 fn selected_value(html: &str) -> String {
@@ -80,10 +26,7 @@ db_test!(sms_pages_without_javascript, |app: TestApp| async move {
     let device = sms_device(&app, ann, &stage, "+15550801").await;
     mfa_login_flow(&app, json!({"device_classes": ["sms"]})).await;
     let page = "/if/flow/mfa-login/";
-    let mut b = Browser {
-        app: &app,
-        cookies: BTreeMap::new(),
-    };
+    let mut b = Browser::new(&app);
     b.send("GET", page, &[]).await;
     let fields = [
         ("component", "ak-stage-identification"),
