@@ -18,6 +18,7 @@ pub mod oauth2;
 pub mod policy;
 pub mod provider;
 pub mod python;
+pub mod rbac;
 pub mod session;
 pub mod stage;
 pub mod timedelta;
@@ -25,6 +26,7 @@ pub mod token;
 pub mod user;
 pub mod version;
 pub mod webauthn_device_type;
+pub mod webhook_mapping;
 pub mod wire_enum;
 
 pub use error::DomainError;

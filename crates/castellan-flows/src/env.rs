@@ -207,6 +207,12 @@ pub struct SmsMessage {
     pub text: String,
     /// The user the code is for (tagged JSON), named by a `configuration_error` event.
     pub user: Option<Value>,
+    /// The stage's NotificationWebhookMapping building the generic payload instead.
+    pub mapping: Option<Uuid>,
+    /// The SMS setup stage's name (the mapping's `stage.name`).
+    pub stage_name: String,
+    /// The device's name (the mapping's `device.name`).
+    pub device_name: String,
 }
 
 /// A user write requested by the user write stage (spec §4.10): the user's fields after the

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use self::gateway::{SmsSettings, fresh_code, message};
+use self::gateway::{Recipient, SmsSettings, fresh_code, message};
 use crate::device_user::{DeviceUser, device_user};
 use crate::prompt::PROMPT_DATA;
 
@@ -117,10 +117,15 @@ async fn validate_and_send(
     }
     let s: SmsSettings = cx.settings();
     let user = cx.env.user(pending.user).await?;
+    let recipient = Recipient {
+        stage_name: &cx.stage.name,
+        device_name: DEVICE_NAME,
+        to: number,
+    };
     let sms = message(
         &s,
         &cx.request.brand_name,
-        number,
+        recipient,
         &pending.token,
         user.as_ref(),
     );

@@ -33,6 +33,7 @@ pub mod policies;
 pub mod policy_bindings;
 pub mod pool;
 pub mod providers;
+pub mod rbac;
 pub mod refs;
 pub mod reputation;
 pub mod scope_mappings;
@@ -44,6 +45,7 @@ pub mod tokens;
 pub mod users;
 pub mod version_history;
 pub mod webauthn_device_types;
+pub mod webhook_mappings;
 
 pub use error::StoreError;
 pub use list::{ListQuery, Page};
@@ -55,3 +57,15 @@ pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 /// A pooled connection (derefs to [`AnyConnection`]).
 pub type Conn = sqlx::pool::PoolConnection<sqlx::Any>;
+
+/// A transaction on a connection the caller already holds (derefs to [`AnyConnection`]).
+pub type ConnTx<'c> = sqlx::Transaction<'c, sqlx::Any>;
+
+/// Starts a transaction on a connection already acquired: a request that read first and then
+/// writes keeps one connection (no second pool acquisition, which on PostgreSQL costs a ping).
+///
+/// # Errors
+/// Database failures.
+pub async fn begin_on(conn: &mut AnyConnection) -> Result<ConnTx<'_>, StoreError> {
+    Ok(sqlx::Connection::begin(conn).await?)
+}

@@ -73,6 +73,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "user_search",
         sql: include_str!("../migrations/0011_user_search.sql"),
     },
+    Migration {
+        version: 12,
+        name: "rbac",
+        sql: include_str!("../migrations/0012_rbac.sql"),
+    },
 ];
 
 /// Trigram indexes for the users search on PostgreSQL, when `pg_trgm` is there or can be made.

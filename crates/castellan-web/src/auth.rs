@@ -6,13 +6,14 @@ use std::sync::Arc;
 use axum::extract::FromRequestParts;
 use castellan_core::group;
 use castellan_core::group::Group;
+use castellan_core::rbac::PermissionSet;
 use castellan_core::token::TokenIntent;
 use castellan_core::user::User;
 use castellan_crypto::{hs256, token::constant_time_eq};
 use castellan_store::AnyConnection;
 
 use castellan_store::Conn as DbConn;
-use castellan_store::{groups, sessions, tokens, users};
+use castellan_store::{groups, rbac, sessions, tokens, users};
 use http::request::Parts;
 use serde_json::Value;
 
@@ -55,6 +56,25 @@ pub struct Principal {
     pub groups: Arc<Vec<Group>>,
     /// While the session impersonates `user`: who started it (spec §1.1 `impersonate`).
     pub impersonation: Option<Arc<Impersonation>>,
+    /// The RBAC permissions held (empty for superusers, who hold every permission).
+    pub permissions: Arc<PermissionSet>,
+}
+
+impl Principal {
+    /// Whether the caller holds the global permission `app_label.codename` (spec §12).
+    pub fn has_perm(&self, permission: &str) -> bool {
+        self.is_superuser || self.permissions.has(permission)
+    }
+
+    /// Whether the caller holds `permission` on one object: globally or on that object.
+    pub fn has_perm_on(&self, permission: &str, model: &str, object_pk: &str) -> bool {
+        self.is_superuser || self.permissions.has_on(permission, model, object_pk)
+    }
+
+    /// Whether the caller holds `permission` globally or on at least one object of `model`.
+    pub fn has_perm_on_any(&self, permission: &str, model: &str) -> bool {
+        self.is_superuser || self.permissions.has_any_on(permission, model)
+    }
 }
 
 /// A session switched to another user by `POST /core/users/{id}/impersonate/`.
@@ -82,7 +102,7 @@ pub fn impersonation_of(parts: &Parts) -> Option<Arc<Impersonation>> {
         .and_then(|p| p.impersonation.clone())
 }
 
-/// A caller who must be a superuser (admin endpoints; RBAC arrives later: deny by default).
+/// A caller who must be a superuser (endpoints not yet RBAC-checked: deny by default).
 #[derive(Debug, Clone)]
 pub struct Admin(pub Principal);
 
@@ -113,12 +133,18 @@ async fn principal(
 ) -> Result<Principal, ApiError> {
     let (all, direct) = groups::all_with_membership(conn, user.pk).await?;
     let is_superuser = group::is_superuser(&direct, &all);
+    let permissions = if is_superuser {
+        PermissionSet::default()
+    } else {
+        rbac::permissions_of(conn, user.pk, &direct, &all).await?
+    };
     Ok(Principal {
         user,
         is_superuser,
         method,
         groups: Arc::new(all),
         impersonation: None,
+        permissions: Arc::new(permissions),
     })
 }
 

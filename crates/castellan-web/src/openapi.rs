@@ -424,6 +424,9 @@ pub fn request_bodies() -> impl Iterator<Item = &'static RequestBody> {
         crate::api::stages_prompts::preview::REQUEST_BODIES,
         crate::api::providers_oauth2::REQUEST_BODIES,
         crate::api::propertymappings_scope::REQUEST_BODIES,
+        crate::api::rbac_roles::REQUEST_BODIES,
+        crate::api::rbac_assign::REQUEST_BODIES,
+        crate::api::propertymappings_notification::REQUEST_BODIES,
         crate::api::model_api::GENERATED.1.as_slice(),
     ]
     .into_iter()
@@ -488,6 +491,9 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
         crate::api::providers_oauth2::OPERATIONS,
         crate::api::oauth2_tokens::OPERATIONS,
         crate::api::propertymappings_scope::OPERATIONS,
+        crate::api::rbac_roles::OPERATIONS,
+        crate::api::rbac_assign::OPERATIONS,
+        crate::api::propertymappings_notification::OPERATIONS,
         crate::api::model_api::GENERATED.0.as_slice(),
     ]
     .into_iter()
@@ -565,6 +571,8 @@ pub fn document() -> Value {
         .chain(crate::api::oauth2_schema::schemas())
         .chain(crate::api::authenticators_json::schemas())
         .chain(crate::api::stages_authenticator_duo::schemas())
+        .chain(crate::api::rbac_roles::schemas())
+        .chain(crate::api::propertymappings_notification::schemas())
     {
         schemas.entry(name).or_insert(schema);
     }

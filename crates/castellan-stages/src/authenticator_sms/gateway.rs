@@ -1,9 +1,11 @@
 //! What an SMS setup stage's settings say about sending (spec §5.8): the provider and its
-//! credentials, the message text, and fresh 6-digit codes valid for 300 seconds.
+//! credentials, the payload mapping, the message text, and fresh 6-digit codes valid for 300
+//! seconds.
 use castellan_flows::env::SmsMessage;
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::Value;
+use uuid::Uuid;
 
 /// How long a sent code is valid (django-otp's `SideChannelDevice` default).
 pub const CODE_VALIDITY: Duration = Duration::seconds(300);
@@ -28,6 +30,8 @@ pub struct SmsSettings {
     pub auth_type: Option<String>,
     /// Keep only a hash of the number after verification.
     pub verify_only: bool,
+    /// NotificationWebhookMapping (pk) building the generic provider's payload.
+    pub mapping: Option<String>,
 }
 
 /// The text of a code message; `brand` replaces "authentik" when the brand has a title.
@@ -48,11 +52,23 @@ pub fn fresh_code(now: DateTime<Utc>) -> (String, DateTime<Utc>) {
     )
 }
 
-/// The message sending `code` to `to` through the gateway of `settings`.
+/// Who a message is for: the SMS setup stage's name and the device's name (what a payload
+/// mapping sees as `stage.name` and `device.name`).
+#[derive(Debug, Clone, Copy)]
+pub struct Recipient<'a> {
+    /// The SMS setup stage's name.
+    pub stage_name: &'a str,
+    /// The device's name.
+    pub device_name: &'a str,
+    /// The device's number.
+    pub to: &'a str,
+}
+
+/// The message sending `code` to `recipient` through the gateway of `settings`.
 pub fn message(
     settings: &SmsSettings,
     brand: &str,
-    to: &str,
+    recipient: Recipient<'_>,
     code: &str,
     user: Option<&Value>,
 ) -> SmsMessage {
@@ -63,10 +79,16 @@ pub fn message(
         auth_password: settings.auth_password.clone(),
         auth_type: settings.auth_type.clone().unwrap_or_else(|| "basic".into()),
         from: settings.from_number.clone(),
-        to: to.to_string(),
+        to: recipient.to.to_string(),
         code: code.to_string(),
         text: message_text(brand, code),
         user: user.cloned(),
+        mapping: settings
+            .mapping
+            .as_deref()
+            .and_then(|m| Uuid::parse_str(m).ok()),
+        stage_name: recipient.stage_name.to_string(),
+        device_name: recipient.device_name.to_string(),
     }
 }
 

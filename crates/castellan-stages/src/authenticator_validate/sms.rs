@@ -8,7 +8,7 @@ use castellan_flows::{EnvError, FlowEnv, FlowRequest, StageContext};
 use serde_json::{Map, Value};
 
 use super::code::MatchedDevice;
-use crate::authenticator_sms::gateway::{SmsSettings, fresh_code, message};
+use crate::authenticator_sms::gateway::{Recipient, SmsSettings, fresh_code, message};
 
 /// The error of an SMS device whose setup stage is gone.
 const NO_STAGE: &str = "SMS device has no setup stage.";
@@ -41,10 +41,15 @@ pub async fn send_code(
     let (code, valid_until) = fresh_code(env.now());
     env.set_sms_token(device.common.pk, &code, valid_until)
         .await?;
+    let recipient = Recipient {
+        stage_name: &stage.name,
+        device_name: &device.common.name,
+        to: &device.phone_number,
+    };
     let sms = message(
         &settings,
         &request.brand_name,
-        &device.phone_number,
+        recipient,
         &code,
         pending_user,
     );

@@ -1,32 +1,90 @@
-//! `/api/v3/authenticators/admin/` for superusers (spec §5.2): `all/?user=` (unpaginated, every
-//! device or one user's) and per class `duo/`, `sms/`, `totp/`, `static/` and `webauthn/` (list,
-//! retrieve, rename, delete).
+//! `/api/v3/authenticators/admin/` (spec §5.2), RBAC-checked per device model (spec §12):
+//! `all/?user=` (unpaginated: every device, or one user's, the caller may view — `view_<model>`
+//! globally or on the device) and per class `duo/`, `sms/`, `totp/`, `static/` and `webauthn/`
+//! (list and retrieve with `view_`, rename with `change_`, delete with `delete_<model>`; `create`
+//! is refused, devices are enrolled by their user through a setup stage).
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
+use castellan_core::rbac::model_permission;
 use serde_json::Value;
 
 use super::authenticators::{Target, delete, load_one, paginate, rename};
 use super::authenticators_json::{AnyDevice, DeviceKind, load};
-use crate::auth::Admin;
+use crate::auth::Principal;
 use crate::body::JsonBody;
 use crate::context::RequestContext;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::openapi::Operation;
 use crate::query::{Paginated, Params};
 use crate::state::AppState;
 
-/// `GET /authenticators/admin/all/?user=`.
+fn denied() -> ApiError {
+    ApiError::Forbidden("You do not have permission to perform this action.".into())
+}
+
+/// Whether the caller holds `action` on the device.
+fn may(p: &Principal, action: &str, d: &AnyDevice) -> bool {
+    let model = d.kind().meta_model_name();
+    p.has_perm_on(
+        &model_permission(action, model),
+        model,
+        &d.common().pk.to_string(),
+    )
+}
+
+/// Loads a device the caller may view and then `action`: 403 without any view permission on
+/// the class, 404 for a device they cannot see, 403 for a visible one they may not `action`.
+async fn authorized(
+    state: &AppState,
+    p: &Principal,
+    kind: DeviceKind,
+    id: &str,
+    action: &str,
+) -> ApiResult<()> {
+    let model = kind.meta_model_name();
+    if !p.has_perm_on_any(&model_permission("view", model), model) {
+        return Err(denied());
+    }
+    let mut conn = state.store.conn().await?;
+    let d = load_one(&mut conn, kind, id, None).await?;
+    if !may(p, "view", &d) {
+        return Err(ApiError::NotFound);
+    }
+    if !may(p, action, &d) {
+        return Err(denied());
+    }
+    Ok(())
+}
+
+/// `GET /authenticators/admin/all/?user=`: the devices of every class the caller may view.
 pub async fn all(
     State(state): State<AppState>,
-    _: Admin,
+    p: Principal,
     params: Params,
 ) -> ApiResult<Json<Vec<Value>>> {
     let user = params.integer("user")?;
     let mut conn = state.store.conn().await?;
     let list = load(&mut conn, None, user, false).await?;
-    Ok(Json(list.iter().map(AnyDevice::device_json).collect()))
+    Ok(Json(
+        list.iter()
+            .filter(|d| may(&p, "view", d))
+            .map(AnyDevice::device_json)
+            .collect(),
+    ))
+}
+
+/// `POST /authenticators/admin/<class>/`: refused with a field error. authentik's serializers
+/// carry no user, so its create cannot save a device either; devices come from setup stages.
+async fn create_refused(p: Principal) -> ApiResult<Json<Value>> {
+    if !p.is_superuser && p.permissions.is_empty() {
+        return Err(denied());
+    }
+    Err(ApiError::field(
+        "non_field_errors",
+        "Devices cannot be created through the API: users enrol them through an authenticator setup stage.",
+    ))
 }
 
 macro_rules! admin_handlers {
@@ -34,19 +92,25 @@ macro_rules! admin_handlers {
         /// List every device of the class.
         pub async fn $list(
             State(state): State<AppState>,
-            _: Admin,
+            p: Principal,
             params: Params,
         ) -> ApiResult<Json<Paginated<Value>>> {
+            let model = $kind.meta_model_name();
+            if !p.has_perm_on_any(&model_permission("view", model), model) {
+                return Err(denied());
+            }
             let mut conn = state.store.conn().await?;
-            let list = load(&mut conn, Some($kind), None, false).await?;
+            let mut list = load(&mut conn, Some($kind), None, false).await?;
+            list.retain(|d| may(&p, "view", d));
             Ok(Json(paginate(&params, list)?))
         }
         /// Retrieve any device.
         pub async fn $retrieve(
             State(state): State<AppState>,
-            _: Admin,
+            p: Principal,
             Path(id): Path<String>,
         ) -> ApiResult<Json<Value>> {
+            authorized(&state, &p, $kind, &id, "view").await?;
             let mut conn = state.store.conn().await?;
             Ok(Json(
                 load_one(&mut conn, $kind, &id, None).await?.class_json(),
@@ -55,11 +119,12 @@ macro_rules! admin_handlers {
         /// Rename any device (PUT).
         pub async fn $update(
             State(state): State<AppState>,
-            Admin(admin): Admin,
+            admin: Principal,
             ctx: RequestContext,
             Path(id): Path<String>,
             JsonBody(body): JsonBody,
         ) -> ApiResult<Json<Value>> {
+            authorized(&state, &admin, $kind, &id, "change").await?;
             rename(
                 &state,
                 &admin,
@@ -77,11 +142,12 @@ macro_rules! admin_handlers {
         /// Rename any device (PATCH).
         pub async fn $patch(
             State(state): State<AppState>,
-            Admin(admin): Admin,
+            admin: Principal,
             ctx: RequestContext,
             Path(id): Path<String>,
             JsonBody(body): JsonBody,
         ) -> ApiResult<Json<Value>> {
+            authorized(&state, &admin, $kind, &id, "change").await?;
             rename(
                 &state,
                 &admin,
@@ -99,10 +165,11 @@ macro_rules! admin_handlers {
         /// Delete any device.
         pub async fn $destroy(
             State(state): State<AppState>,
-            Admin(admin): Admin,
+            admin: Principal,
             ctx: RequestContext,
             Path(id): Path<String>,
         ) -> ApiResult<StatusCode> {
+            authorized(&state, &admin, $kind, &id, "delete").await?;
             delete(
                 &state,
                 &admin,
@@ -163,7 +230,10 @@ admin_handlers!(
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/authenticators/admin/all/", get(all))
-        .route("/authenticators/admin/totp/", get(totp_list))
+        .route(
+            "/authenticators/admin/totp/",
+            get(totp_list).post(create_refused),
+        )
         .route(
             "/authenticators/admin/totp/{id}/",
             get(totp_retrieve)
@@ -171,7 +241,10 @@ pub fn routes() -> Router<AppState> {
                 .patch(totp_patch)
                 .delete(totp_destroy),
         )
-        .route("/authenticators/admin/static/", get(static_list))
+        .route(
+            "/authenticators/admin/static/",
+            get(static_list).post(create_refused),
+        )
         .route(
             "/authenticators/admin/static/{id}/",
             get(static_retrieve)
@@ -179,7 +252,10 @@ pub fn routes() -> Router<AppState> {
                 .patch(static_patch)
                 .delete(static_destroy),
         )
-        .route("/authenticators/admin/duo/", get(duo_list))
+        .route(
+            "/authenticators/admin/duo/",
+            get(duo_list).post(create_refused),
+        )
         .route(
             "/authenticators/admin/duo/{id}/",
             get(duo_retrieve)
@@ -187,7 +263,10 @@ pub fn routes() -> Router<AppState> {
                 .patch(duo_patch)
                 .delete(duo_destroy),
         )
-        .route("/authenticators/admin/sms/", get(sms_list))
+        .route(
+            "/authenticators/admin/sms/",
+            get(sms_list).post(create_refused),
+        )
         .route(
             "/authenticators/admin/sms/{id}/",
             get(sms_retrieve)
@@ -195,7 +274,10 @@ pub fn routes() -> Router<AppState> {
                 .patch(sms_patch)
                 .delete(sms_destroy),
         )
-        .route("/authenticators/admin/webauthn/", get(webauthn_list))
+        .route(
+            "/authenticators/admin/webauthn/",
+            get(webauthn_list).post(create_refused),
+        )
         .route(
             "/authenticators/admin/webauthn/{id}/",
             get(webauthn_retrieve)

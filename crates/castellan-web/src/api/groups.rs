@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use castellan_core::group::{Group, num_pk};
 use castellan_store::groups::{self, GroupFilter};
-use castellan_store::{AnyConnection, users};
+use castellan_store::{AnyConnection, objects, rbac, users};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
@@ -22,7 +22,7 @@ use crate::query::{Paginated, Params};
 use crate::state::AppState;
 use crate::write::Write;
 
-/// `Role` (RBAC arrives later; the shape is authentik's).
+/// `Role` (spec §12).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Role {
     /// Role UUID.
@@ -58,10 +58,10 @@ pub struct GroupJson {
     /// Attributes.
     #[schema(value_type = Object, required = false)]
     pub attributes: Value,
-    /// Role ids (RBAC arrives later).
+    /// Ids of the roles attached to the group (their members hold the roles' permissions).
     #[schema(required = false)]
     pub roles: Vec<Uuid>,
-    /// Roles (RBAC arrives later: always empty).
+    /// The attached roles.
     pub roles_obj: Vec<Role>,
 }
 
@@ -77,6 +77,15 @@ async fn to_json(
     include_users: bool,
 ) -> ApiResult<GroupJson> {
     let ids = groups::member_ids(conn, g.pk).await?;
+    let role_ids = rbac::roles_of_group(conn, g.pk).await?;
+    let roles_obj: Vec<Role> = objects::get_many(conn, rbac::ROLE_MODEL, &role_ids)
+        .await?
+        .into_iter()
+        .map(|o| Role {
+            pk: o.pk,
+            name: o.name,
+        })
+        .collect();
     let users_obj = if include_users {
         let (members, _) = users::list(
             conn,
@@ -109,8 +118,8 @@ async fn to_json(
         users: ids,
         users_obj,
         attributes: g.attributes,
-        roles: Vec::new(),
-        roles_obj: Vec::new(),
+        roles: roles_obj.iter().map(|r| r.pk).collect(),
+        roles_obj,
     })
 }
 
@@ -170,7 +179,7 @@ pub async fn validate(
     partial: bool,
     mut g: Group,
     existing: bool,
-) -> ApiResult<(Group, Option<Vec<i64>>)> {
+) -> ApiResult<(Group, Option<Vec<i64>>, Option<Vec<Uuid>>)> {
     let mut f = Fields::new(body, partial);
     if let Some(v) = f.string("name", true, false, TEXT_MAX) {
         g.name = v;
@@ -185,8 +194,22 @@ pub async fn validate(
         g.attributes = v;
     }
     let members = f.int_list("users");
-    if f.present("roles") && f.uuid_list("roles").is_some_and(|r| !r.is_empty()) {
-        f.error("roles", "Roles are not supported yet.");
+    let roles = f.uuid_list("roles");
+    if let Some(list) = &roles {
+        let found = objects::get_many(conn, rbac::ROLE_MODEL, list).await?;
+        if let Some(missing) = list.iter().find(|r| !found.iter().any(|o| o.pk == **r)) {
+            f.error(
+                "roles",
+                format!("Invalid pk \"{missing}\" - object does not exist."),
+            );
+        }
+        let taken = rbac::group_roles(conn).await?;
+        if list
+            .iter()
+            .any(|r| taken.iter().any(|(grp, role)| role == r && *grp != g.pk))
+        {
+            f.error("roles", "Roles can only be used with a single group.");
+        }
     }
     if !f.has_error("name") && groups::name_taken(conn, &g.name, existing.then_some(g.pk)).await? {
         f.error("name", "This field must be unique.");
@@ -211,7 +234,7 @@ pub async fn validate(
         }
     }
     f.finish()?;
-    Ok((g, members))
+    Ok((g, members, roles))
 }
 
 /// `POST /core/groups/`.
@@ -229,10 +252,13 @@ pub async fn create(
         parent: None,
         attributes: json!({}),
     };
-    let (g, members) = validate(&mut tx, &body, false, blank, false).await?;
+    let (g, members, roles) = validate(&mut tx, &body, false, blank, false).await?;
     groups::create(&mut tx, &g).await?;
     if let Some(m) = &members {
         groups::set_members(&mut tx, g.pk, m).await?;
+    }
+    if let Some(r) = &roles {
+        rbac::set_group_roles(&mut tx, g.pk, r).await?;
     }
     tx.event(&ctx, &admin.user, "model_created", model_ref(&g))
         .await?;
@@ -252,10 +278,13 @@ async fn write(
 ) -> ApiResult<Json<GroupJson>> {
     let mut tx = Write::begin(&state.store).await?;
     let before = load(&mut tx, id).await?;
-    let (g, members) = validate(&mut tx, body, partial, before, true).await?;
+    let (g, members, roles) = validate(&mut tx, body, partial, before, true).await?;
     groups::update(&mut tx, &g).await?;
     if let Some(m) = &members {
         groups::set_members(&mut tx, g.pk, m).await?;
+    }
+    if let Some(r) = &roles {
+        rbac::set_group_roles(&mut tx, g.pk, r).await?;
     }
     tx.event(ctx, &admin.0.user, "model_updated", model_ref(&g))
         .await?;

@@ -1,7 +1,7 @@
 //! The Duo setup stage's own API actions (spec §5.7): `enrollment_status/` asks Duo for the
 //! status of the enrolment kept in the caller's flow session, `import_device_manual/` (admins)
-//! saves a Duo device for a user already enrolled in Duo. `import_devices_automatic/` (Duo Admin
-//! API) is not served.
+//! saves a Duo device for a user already enrolled in Duo, and `import_devices_automatic/`
+//! (admins, Duo Admin API; see `stages_authenticator_duo_import`) imports every matching user.
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::post;
@@ -26,8 +26,8 @@ use crate::write::Write;
 
 const STATUS: &str = "/stages/authenticator/duo/{stage_uuid}/enrollment_status/";
 const IMPORT: &str = "/stages/authenticator/duo/{stage_uuid}/import_device_manual/";
-/// Name of manually imported devices.
-pub const IMPORTED_NAME: &str = "Imported Duo authenticator";
+/// Name of manually imported devices (authentik's, as automatic imports).
+pub const IMPORTED_NAME: &str = super::stages_authenticator_duo_import::NAME;
 
 /// The documented operations.
 pub const OPERATIONS: &[Operation] = &[
@@ -46,6 +46,14 @@ pub const OPERATIONS: &[Operation] = &[
         "stages",
         None,
         204,
+    ),
+    (
+        "post",
+        super::stages_authenticator_duo_import::PATH,
+        "stages_authenticator_duo_import_devices_automatic_create",
+        "stages",
+        Some("AuthenticatorDuoStageDeviceImportResponse"),
+        200,
     ),
 ];
 
@@ -77,10 +85,12 @@ pub fn schemas() -> Vec<(String, Value)> {
                                   "username": {"type": "string", "minLength": 1}},
                    "required": ["duo_user_id", "username"]}),
         ),
+        super::stages_authenticator_duo_import::schema(),
     ]
 }
 
-async fn duo_stage(
+/// The Duo setup stage `id`, or 404.
+pub(crate) async fn duo_stage(
     conn: &mut castellan_store::AnyConnection,
     id: &str,
 ) -> ApiResult<castellan_core::stage::Stage> {
@@ -177,4 +187,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(STATUS, post(enrollment_status))
         .route(IMPORT, post(import_device_manual))
+        .route(
+            super::stages_authenticator_duo_import::PATH,
+            post(super::stages_authenticator_duo_import::import_devices_automatic),
+        )
 }

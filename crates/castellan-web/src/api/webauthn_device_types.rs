@@ -1,7 +1,7 @@
 //! `/api/v3/stages/authenticator/webauthn_device_types/` (spec §5.6): the known authenticator
 //! models by AAGUID, read-only — a paginated list (`search`, `description`, `aaguid`, `icon`,
-//! ordered by description) and one model by AAGUID. Superusers only until RBAC arrives (authentik
-//! requires the `view_webauthndevicetype` permission).
+//! ordered by description) and one model by AAGUID, for callers holding
+//! `authentik_stages_authenticator_webauthn.view_webauthndevicetype` (spec §12).
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -9,7 +9,7 @@ use castellan_core::webauthn_device_type::WebAuthnDeviceType;
 use castellan_store::webauthn_device_types;
 use serde_json::{Value, json};
 
-use crate::auth::Admin;
+use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::openapi::Operation;
 use crate::query::{Paginated, Params};
@@ -18,6 +18,19 @@ use crate::state::AppState;
 /// The serializer: `{aaguid, description}` (authentik 2024.10's `WebAuthnDeviceType`).
 pub fn to_json(t: &WebAuthnDeviceType) -> Value {
     json!({"aaguid": t.aaguid, "description": t.description})
+}
+
+/// The permission to read the table.
+const VIEW: &str = "authentik_stages_authenticator_webauthn.view_webauthndevicetype";
+
+fn require(p: &Principal) -> ApiResult<()> {
+    if p.has_perm(VIEW) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "You do not have permission to perform this action.".into(),
+        ))
+    }
 }
 
 fn ordering(field: &str) -> Option<&'static str> {
@@ -43,9 +56,10 @@ fn sort(list: &mut [WebAuthnDeviceType], order: Option<&str>) {
 /// `GET /stages/authenticator/webauthn_device_types/`.
 pub async fn list(
     State(state): State<AppState>,
-    _: Admin,
+    p: Principal,
     params: Params,
 ) -> ApiResult<Json<Paginated<Value>>> {
+    require(&p)?;
     let page = params.page()?;
     let aaguid = params.uuid("aaguid")?.map(|u| u.to_string());
     let description = params.text("description");
@@ -71,9 +85,10 @@ pub async fn list(
 /// `GET /stages/authenticator/webauthn_device_types/{aaguid}/` (404 when unknown).
 pub async fn retrieve(
     State(state): State<AppState>,
-    _: Admin,
+    p: Principal,
     Path(aaguid): Path<String>,
 ) -> ApiResult<Json<Value>> {
+    require(&p)?;
     let aaguid = uuid::Uuid::parse_str(&aaguid).map_err(|_| ApiError::NotFound)?;
     let mut conn = state.store.conn().await?;
     let found = webauthn_device_types::get(&mut conn, &aaguid.to_string())

@@ -93,11 +93,12 @@ pub fn supported_models() -> Vec<&'static str> {
 }
 
 /// authentik's default context, merged under every blueprint's own: enterprise features are
-/// unlicensed, and `goauthentik.io/rbac/models` maps each model name to its app label (the
-/// read-only role blueprint enumerates it).
+/// unlicensed, and `goauthentik.io/rbac/models` maps each model with permissions to its app label
+/// (the read-only role blueprint enumerates it).
 pub fn default_context() -> Map<String, Value> {
     let models: Map<String, Value> = supported_models()
         .into_iter()
+        .chain(crate::api::rbac_permissions::models())
         .filter_map(|m| m.split_once('.'))
         .map(|(app, name)| (name.to_owned(), Value::from(app)))
         .collect();

@@ -1,61 +1,28 @@
 //! Groups, users, tokens and brands for blueprints, validated by the REST API's functions, with
 //! authentik's blueprint-only extras: a user's `password` (hashed; empty or null makes it
-//! unusable), a token's `key`, and a group's `roles` (recorded on the role objects, as RBAC
-//! arrives later).
+//! unusable) and a token's `key`; a group's `roles` go through the API's validation.
 use castellan_core::brand::Brand;
 use castellan_core::group::Group;
 use castellan_core::token::{DEFAULT_TOKEN_LENGTH, Token, TokenIntent};
 use castellan_core::user::{User, UserType};
 use castellan_crypto::password;
 use castellan_store::users::NewUser;
-use castellan_store::{AnyConnection, brands, groups, objects, tokens, users};
+use castellan_store::{AnyConnection, brands, groups, rbac, tokens, users};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::models_flows::{ALL, Candidate, uuid_of};
-use super::models_objects::ROLE;
 use crate::api;
 use crate::error::{ApiError, ApiResult};
 
-/// The roles attached to `group` (role objects whose `group` is it).
+/// The roles attached to `group`.
 async fn roles_of(conn: &mut AnyConnection, group: Uuid) -> ApiResult<Vec<Value>> {
-    Ok(objects::list(conn, ROLE)
+    Ok(rbac::roles_of_group(conn, group)
         .await?
         .into_iter()
-        .filter(|r| uuid_of(r.config.get("group")) == Some(group))
-        .map(|r| json!(r.pk))
+        .map(|r| json!(r))
         .collect())
-}
-
-/// Attaches the roles listed in `roles` to `group` (and detaches the others).
-async fn set_roles(conn: &mut AnyConnection, group: Uuid, roles: &Value) -> ApiResult<()> {
-    let Value::Array(items) = roles else {
-        return Err(ApiError::field("roles", "Expected a list of items."));
-    };
-    let wanted: Vec<Option<Uuid>> = items.iter().map(|v| uuid_of(Some(v))).collect();
-    let all = objects::list(conn, ROLE).await?;
-    for (item, id) in items.iter().zip(&wanted) {
-        if !id.is_some_and(|id| all.iter().any(|r| r.pk == id)) {
-            let shown = item
-                .as_str()
-                .map_or_else(|| item.to_string(), str::to_owned);
-            return Err(ApiError::field(
-                "roles",
-                format!("Invalid pk \"{shown}\" - object does not exist."),
-            ));
-        }
-    }
-    for mut role in all {
-        let attached = uuid_of(role.config.get("group")) == Some(group);
-        let listed = wanted.contains(&Some(role.pk));
-        if attached != listed {
-            let value = if listed { json!(group) } else { Value::Null };
-            role.config.insert("group".into(), value);
-            objects::update(conn, &role).await?;
-        }
-    }
-    Ok(())
 }
 
 async fn group_json(conn: &mut AnyConnection, g: Group) -> ApiResult<Map<String, Value>> {
@@ -92,14 +59,13 @@ pub async fn group_candidates(
     Ok(out)
 }
 
-/// Creates (`pk` None) or updates a group; `roles` is handled here, the rest by the API.
+/// Creates (`pk` None) or updates a group through the API's validation.
 pub async fn group_write(
     conn: &mut AnyConnection,
     pk: Option<Uuid>,
     attrs: &Map<String, Value>,
 ) -> ApiResult<Value> {
-    let mut body = attrs.clone();
-    let roles = body.remove("roles");
+    let body = attrs.clone();
     let (before, existing) = match pk {
         Some(pk) => (
             groups::get(conn, pk).await?.ok_or(ApiError::NotFound)?,
@@ -116,7 +82,8 @@ pub async fn group_write(
             false,
         ),
     };
-    let (g, members) = api::groups::validate(conn, &body, existing, before, existing).await?;
+    let (g, members, roles) =
+        api::groups::validate(conn, &body, existing, before, existing).await?;
     if existing {
         groups::update(conn, &g).await?;
     } else {
@@ -125,8 +92,8 @@ pub async fn group_write(
     if let Some(m) = &members {
         groups::set_members(conn, g.pk, m).await?;
     }
-    if let Some(roles) = roles {
-        set_roles(conn, g.pk, &roles).await?;
+    if let Some(roles) = &roles {
+        rbac::set_group_roles(conn, g.pk, roles).await?;
     }
     Ok(json!(g.pk))
 }

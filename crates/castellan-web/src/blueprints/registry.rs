@@ -383,11 +383,21 @@ impl ModelRegistry for DbRegistry<'_> {
         pk: &Value,
         grant: &PermissionGrant,
     ) -> Result<(), RegistryError> {
+        let object_pk = match pk {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
         let Some(role) = grant.role.as_ref().and_then(|r| uuid_of(Some(r))) else {
-            return Err(RegistryError::NotSupported(format!(
-                "object permission `{}` for a user (RBAC arrives later; grant it to a role)",
-                grant.permission
-            )));
+            let Some(user) = grant.user.as_ref().and_then(Value::as_i64) else {
+                return Err(RegistryError::Message(
+                    "permission needs the pk of a user or of a role".into(),
+                ));
+            };
+            let codename = castellan_core::rbac::codename(&grant.permission);
+            castellan_store::rbac::grant_user(self.conn, user, codename, model, &object_pk)
+                .await
+                .map_err(|e| registry_error(e.into()))?;
+            return Ok(());
         };
         let mut o = objects::get(self.conn, ROLE, role)
             .await

@@ -1,6 +1,7 @@
-//! The Duo Auth API over HTTP: signed form `POST`s (see `castellan_crypto::duo`) to the stage's
-//! `api_hostname` — a bare host reached over HTTPS, or a full base URL when it contains `://`
-//! (local test servers) — and the `{"stat": "OK", "response": …}` envelope.
+//! The Duo Auth and Admin APIs over HTTP: signed requests (see `castellan_crypto::duo`) to the
+//! stage's `api_hostname` — a bare host reached over HTTPS, or a full base URL when it contains
+//! `://` (local test servers) — form `POST`s, or `GET`s with the signed parameters in the query
+//! string, and the `{"stat": "OK", "response": …}` envelope.
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -37,13 +38,14 @@ pub fn endpoint(api_hostname: &str) -> (String, String) {
     }
 }
 
-/// Reads Duo's answer: the `response` of `stat: OK`, else an error text.
-pub fn parse(status: u16, body: &str) -> Result<Value, String> {
+/// Reads Duo's answer: the whole envelope of `stat: OK` (`response`, and `metadata` on paged
+/// Admin API lists), else an error text.
+pub fn envelope(status: u16, body: &str) -> Result<Value, String> {
     let Ok(json) = serde_json::from_str::<Value>(body) else {
         return Err(format!("Duo answered HTTP {status} without JSON"));
     };
     match json.get("stat").and_then(Value::as_str) {
-        Some("OK") => Ok(json.get("response").cloned().unwrap_or(Value::Null)),
+        Some("OK") => Ok(json),
         _ => {
             let code = json.get("code").map(Value::to_string).unwrap_or_default();
             let message = json
@@ -59,19 +61,51 @@ pub fn parse(status: u16, body: &str) -> Result<Value, String> {
     }
 }
 
-/// Sends one signed request.
+/// Reads Duo's answer: the `response` of `stat: OK`, else an error text.
+pub fn parse(status: u16, body: &str) -> Result<Value, String> {
+    envelope(status, body).map(|mut json| {
+        json.get_mut("response")
+            .map(Value::take)
+            .unwrap_or(Value::Null)
+    })
+}
+
+/// Sends one signed form `POST`; Duo's `response`.
 pub async fn request(
     api: &DuoApi,
     path: &str,
     params: &[(String, String)],
     now: DateTime<Utc>,
 ) -> Result<Value, String> {
+    let (status, body) = send(api, "POST", path, params, now).await?;
+    parse(status, &body)
+}
+
+/// Sends one signed `GET` (the parameters in the query string); Duo's whole envelope.
+pub async fn get(
+    api: &DuoApi,
+    path: &str,
+    params: &[(String, String)],
+    now: DateTime<Utc>,
+) -> Result<Value, String> {
+    let (status, body) = send(api, "GET", path, params, now).await?;
+    envelope(status, body.as_str())
+}
+
+/// Signs and sends one request; the HTTP status and body of Duo's answer.
+async fn send(
+    api: &DuoApi,
+    method: &str,
+    path: &str,
+    params: &[(String, String)],
+    now: DateTime<Utc>,
+) -> Result<(u16, String), String> {
     let (base, host) = endpoint(&api.api_hostname);
     let (date, authorization) = duo::sign(
         &api.integration_key,
         &api.secret_key,
         now,
-        "POST",
+        method,
         &host,
         path,
         params,
@@ -81,13 +115,24 @@ pub async fn request(
     } else {
         TIMEOUT
     };
-    let resp = client()
-        .post(format!("{base}{path}"))
+    let encoded = duo::canonical_params(params);
+    let builder = if method == "GET" {
+        let url = if encoded.is_empty() {
+            format!("{base}{path}")
+        } else {
+            format!("{base}{path}?{encoded}")
+        };
+        client().get(url)
+    } else {
+        client()
+            .post(format!("{base}{path}"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(encoded)
+    };
+    let resp = builder
         .timeout(timeout)
         .header("Date", date)
         .header("Authorization", authorization)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(duo::canonical_params(params))
         .send()
         .await
         .map_err(|e| format!("Duo request failed: {}", e.without_url()))?;
@@ -96,7 +141,7 @@ pub async fn request(
         .text()
         .await
         .map_err(|e| format!("reading Duo's answer: {}", e.without_url()))?;
-    parse(status, &body)
+    Ok((status, body))
 }
 
 #[cfg(test)]
@@ -121,7 +166,7 @@ mod tests {
     }
 
     #[test]
-    fn envelope() {
+    fn envelopes() {
         assert_eq!(
             parse(200, r#"{"stat":"OK","response":{"a":1}}"#),
             Ok(serde_json::json!({"a": 1}))
@@ -135,5 +180,11 @@ mod tests {
             Err("Duo error 40101 (HTTP 401): Missing request credentials".into())
         );
         assert!(parse(500, "oops").is_err());
+        let paged = envelope(
+            200,
+            r#"{"stat":"OK","response":[],"metadata":{"next_offset":2}}"#,
+        )
+        .map(|e| e["metadata"]["next_offset"].clone());
+        assert_eq!(paged, Ok(serde_json::json!(2)));
     }
 }

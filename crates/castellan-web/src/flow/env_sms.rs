@@ -1,5 +1,6 @@
 //! The SMS side of [`StoreFlowEnv`] (spec §5.8): the user's SMS devices, enrolment, the pending
-//! code of a login, and sending through the stage's gateway (failures recorded as
+//! code of a login, and sending through the stage's gateway, the generic payload built by the
+//! stage's mapping when it has one (gateway and mapping failures recorded as
 //! `configuration_error`).
 use castellan_core::mfa::SmsDevice;
 use castellan_flows::EnvError;
@@ -67,11 +68,34 @@ pub async fn take_token(
         .map_err(err)
 }
 
-/// Sends an SMS; a failure is logged, recorded as `configuration_error` and returned as the
-/// user's error text.
+/// The user's error text when the payload mapping fails (its detail goes to the event only).
+pub const MAPPING_FAILED: &str = "Failed to send SMS: error in the message payload mapping.";
+
+/// Sends an SMS; a failure (of the payload mapping or of the gateway) is logged, recorded as
+/// `configuration_error` and returned as the user's error text. Nothing is sent when the
+/// mapping fails.
 pub async fn send(env: &mut StoreFlowEnv, sms: SmsMessage) -> Result<(), String> {
+    let payload = match crate::sms::mapping::payload(env, &sms).await {
+        Ok(payload) => payload,
+        Err(failure) => {
+            tracing::warn!(mapping = %failure.name, error = %failure.error,
+                           "SMS payload mapping failed");
+            let mut context = Map::new();
+            context.insert(
+                "message".into(),
+                json!(format!(
+                    "Failed to evaluate property-mapping: '{}'",
+                    failure.name
+                )),
+            );
+            context.insert("error".into(), json!(failure.error));
+            context.insert("mapping".into(), failure.mapping);
+            record(env, &sms, context).await;
+            return Err(MAPPING_FAILED.into());
+        }
+    };
     let base = env.state.settings.twilio_api_url.clone();
-    let Err(failure) = crate::sms::send(&sms, &base).await else {
+    let Err(failure) = crate::sms::send(&sms, &base, payload).await else {
         return Ok(());
     };
     tracing::warn!(
@@ -88,6 +112,12 @@ pub async fn send(env: &mut StoreFlowEnv, sms: SmsMessage) -> Result<(), String>
         failure.status.map_or(Value::Null, Value::from),
     );
     context.insert("body".into(), json!(failure.body));
+    record(env, &sms, context).await;
+    Err(failure.message)
+}
+
+/// Records a `configuration_error` event of the message's user.
+async fn record(env: &mut StoreFlowEnv, sms: &SmsMessage, context: Map<String, Value>) {
     let account = match sms.user.as_ref().and_then(user_json::pk) {
         Some(pk) => users::get(&mut env.conn, pk).await.ok().flatten(),
         None => None,
@@ -106,5 +136,4 @@ pub async fn send(env: &mut StoreFlowEnv, sms: SmsMessage) -> Result<(), String>
     if let Err(e) = recorded {
         tracing::warn!(error = %e, "could not record the SMS configuration error");
     }
-    Err(failure.message)
 }

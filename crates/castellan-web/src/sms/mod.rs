@@ -1,13 +1,15 @@
 //! SMS gateways (spec §5.8): sending a code through the provider an SMS setup stage names —
-//! a generic JSON webhook or Twilio's REST API — with a short timeout so a slow gateway cannot
-//! hang the flow.
+//! a generic JSON webhook (its payload optionally built by a mapping) or Twilio's REST API —
+//! with a short timeout so a slow gateway cannot hang the flow.
 pub mod generic;
+pub mod mapping;
 pub mod twilio;
 
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use castellan_flows::env::SmsMessage;
+use serde_json::{Map, Value};
 
 /// Default base URL of the Twilio REST API (`sms.twilio_api_url`).
 pub const TWILIO_API_URL: &str = "https://api.twilio.com";
@@ -65,11 +67,16 @@ async fn answer(
     })
 }
 
-/// Sends `sms` through its provider; `twilio_base` is the Twilio API base URL.
-pub async fn send(sms: &SmsMessage, twilio_base: &str) -> Result<(), SendError> {
+/// Sends `sms` through its provider; `twilio_base` is the Twilio API base URL, `payload` the
+/// generic provider's body when a mapping built one.
+pub async fn send(
+    sms: &SmsMessage,
+    twilio_base: &str,
+    payload: Option<Map<String, Value>>,
+) -> Result<(), SendError> {
     match sms.provider.as_str() {
         "twilio" => twilio::send(client(), sms, twilio_base).await,
-        "generic" => generic::send(client(), sms).await,
+        "generic" => generic::send(client(), sms, payload).await,
         other => Err(SendError {
             status: None,
             body: format!("invalid provider {other}"),

@@ -108,7 +108,28 @@ db_test!(
             .await
             .unwrap()
             .expect("read-only group");
-        assert_eq!(role.config["group"], serde_json::json!(group.pk));
+        let attached = castellan_store::rbac::roles_of_group(&mut conn, group.pk)
+            .await
+            .unwrap();
+        assert_eq!(attached, vec![role.pk]);
+        // Its members may read every model, MFA devices included, and change none.
+        let (reader, token) = app.user_with_token("reader").await;
+        castellan_store::groups::set_members(&mut conn, group.pk, &[reader])
+            .await
+            .unwrap();
+        let device = crate::mfa_support::totp_device(&app, reader, "reader phone").await;
+        let r = crate::mfa_api::call(
+            &app,
+            &token,
+            "GET",
+            "/api/v3/authenticators/admin/all/",
+            None,
+        )
+        .await;
+        assert_eq!(r.json[0]["pk"], device.to_string(), "{}", r.text);
+        let path = format!("/api/v3/authenticators/admin/totp/{device}/");
+        let r = crate::mfa_api::call(&app, &token, "DELETE", &path, None).await;
+        assert_eq!(r.status, 403, "{}", r.text);
         // Applying authentik's set again changes nothing.
         let opts = blueprints::options(Map::new(), &Default::default());
         for (path, text) in &files {

@@ -171,7 +171,7 @@ db_test!(duo_manual_import, |app: TestApp| async move {
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].duo_user_id, "DU-imported");
     assert_eq!(list[0].stage.to_string(), setup);
-    assert_eq!(list[0].common.name, "Imported Duo authenticator");
+    assert_eq!(list[0].common.name, "Imported Duo Authenticator");
 
     // The same Duo user twice, an unknown user, a missing field, an unknown stage: refused.
     let r = app.admin("POST", &path, Some(body)).await;

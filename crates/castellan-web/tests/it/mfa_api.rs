@@ -151,12 +151,21 @@ db_test!(admin_endpoints, |app: TestApp| async move {
     assert_eq!(app.admin("DELETE", &path, None).await.status, 204);
     assert_eq!(app.admin("GET", &path, None).await.status, 404);
 
-    // Not for regular users.
+    // Regular users without permissions see no device there, and no per-class list.
     let r = call(
         &app,
         &ann_token,
         "GET",
         "/api/v3/authenticators/admin/all/",
+        None,
+    )
+    .await;
+    assert_eq!((r.status, r.json.clone()), (200, json!([])), "{}", r.text);
+    let r = call(
+        &app,
+        &ann_token,
+        "GET",
+        "/api/v3/authenticators/admin/totp/",
         None,
     )
     .await;

@@ -19,19 +19,19 @@ const INVALID: &str =
     "Invalid Token. Please ensure the time on your device is accurate and try again.";
 const COMPONENT: &str = "ak-stage-authenticator-sms";
 
-fn done() -> Value {
+pub fn done() -> Value {
     json!({"component": "xak-flow-redirect", "to": "/"})
 }
 
-fn phone(number: &str) -> Value {
+pub fn phone(number: &str) -> Value {
     json!({"component": COMPONENT, "phone_number": number})
 }
 
-fn sms_code(code: &str) -> Value {
+pub fn sms_code(code: &str) -> Value {
     json!({"component": COMPONENT, "code": code})
 }
 
-fn error(r: &Value, field: &str) -> String {
+pub fn error(r: &Value, field: &str) -> String {
     r["response_errors"][field][0]["string"]
         .as_str()
         .unwrap_or_default()
@@ -39,14 +39,14 @@ fn error(r: &Value, field: &str) -> String {
 }
 
 /// A `stage_configuration` flow `slug` with the SMS stage, run by logged-in users.
-async fn setup_flow(app: &TestApp, slug: &str, stage: &Value) {
+pub async fn setup_flow(app: &TestApp, slug: &str, stage: &Value) {
     let extra = json!({"designation": "stage_configuration",
                        "authentication": "require_authenticated"});
     flow(app, slug, extra, std::slice::from_ref(stage)).await;
 }
 
 /// Logs `username` in and opens the setup flow `slug`; returns the client and its challenge.
-async fn enrolling<'a>(
+pub async fn enrolling<'a>(
     app: &'a TestApp,
     username: &str,
     pw: &str,
@@ -58,7 +58,7 @@ async fn enrolling<'a>(
     (c, r)
 }
 
-async fn stored(app: &TestApp, user: i64) -> Vec<castellan_core::mfa::SmsDevice> {
+pub async fn stored(app: &TestApp, user: i64) -> Vec<castellan_core::mfa::SmsDevice> {
     let mut conn = app.store.conn().await.unwrap();
     devices_sms::list(&mut conn, Some(user), false)
         .await
@@ -291,13 +291,13 @@ db_test!(generic_error_surfaces_the_body, |app: TestApp| async move {
 });
 
 /// Starts `mfa-login` as ann; returns the client at the validation challenge.
-async fn at_validation(app: &TestApp) -> (FlowClient<'_>, Value) {
+pub async fn at_validation(app: &TestApp) -> (FlowClient<'_>, Value) {
     let mut c = FlowClient::new(app, "mfa-login");
     let r = c.login("ann", "Ann-pw-1").await;
     (c, r)
 }
 
-fn select(device: i64) -> Value {
+pub fn select(device: i64) -> Value {
     json!({"component": "ak-stage-authenticator-validate",
            "selected_challenge": {"device_class": "sms", "device_uid": device.to_string(),
                                   "challenge": {}, "last_used": null}})

@@ -209,9 +209,17 @@ db_test!(admin_webauthn_endpoints, |app: TestApp| async move {
     assert_eq!(app.admin("DELETE", &path, None).await.status, 204);
     assert_eq!(app.admin("GET", &path, None).await.status, 404);
 
-    // Not for regular users.
-    for path in [
+    // Not for regular users: they see no device of others, and no list without permissions.
+    let r = call(
+        &app,
+        &ann_token,
+        "GET",
         "/api/v3/authenticators/admin/all/",
+        None,
+    )
+    .await;
+    assert_eq!((r.status, r.json.clone()), (200, json!([])), "{}", r.text);
+    for path in [
         "/api/v3/authenticators/admin/webauthn/",
         "/api/v3/stages/authenticator/webauthn_device_types/",
     ] {

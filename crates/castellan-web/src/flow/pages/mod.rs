@@ -28,6 +28,8 @@ const CAPTCHA_JS: &str = include_str!("templates/captcha.js");
 const FLOW_JS: &str = include_str!("templates/flow.js");
 /// The embedded WebAuthn ceremonies (registration and assertion through the browser).
 const WEBAUTHN_JS: &str = include_str!("templates/webauthn.js");
+/// The embedded Duo activation polling (the setup page continues once Duo reports it).
+const DUO_JS: &str = include_str!("templates/duo.js");
 /// The request header the enhancement sends with its background form posts.
 pub const FETCH_HEADER: &str = "x-castellan-page";
 /// The answer header carrying where the browser goes when the flow is done (the enhancement
@@ -57,6 +59,10 @@ pub fn routes() -> axum::Router<AppState> {
             axum::routing::get(|| async {
                 static_file(WEBAUTHN_JS, "text/javascript; charset=utf-8")
             }),
+        )
+        .route(
+            "/static/dist/castellan-duo.js",
+            axum::routing::get(|| async { static_file(DUO_JS, "text/javascript; charset=utf-8") }),
         )
         .route(
             "/static/dist/castellan-captcha.js",
