@@ -6,7 +6,9 @@
 //! for an anonymous user (discovery's `claims_supported`).
 use async_trait::async_trait;
 use castellan_core::event::{Event, cleanse};
+use castellan_core::group::Group;
 use castellan_core::oauth2::{OAuth2Provider, ScopeMapping};
+use castellan_core::user::User;
 use castellan_oauth::claims::deep_merge;
 use castellan_policy::expr::{Budget, ExprHost, ExprInputs};
 use castellan_store::{AnyConnection, events, groups, scope_mappings, users};
@@ -43,7 +45,13 @@ async fn tagged_user(
         return Ok(None);
     };
     let (all, direct) = groups::all_with_membership(conn, pk).await?;
-    let mut tagged = crate::flow::user_json::tagged(&user, &all, &direct, install_id);
+    Ok(Some(claims_user(&user, &all, &direct, install_id)))
+}
+
+/// The user as mappings see it, from groups already read: the tagged user with `ak_groups` set
+/// to the direct groups.
+pub fn claims_user(user: &User, all: &[Group], direct: &[Uuid], install_id: &Uuid) -> Value {
+    let mut tagged = crate::flow::user_json::tagged(user, all, direct, install_id);
     let ak_groups: Vec<Value> = all
         .iter()
         .filter(|g| direct.contains(&g.pk))
@@ -55,7 +63,7 @@ async fn tagged_user(
     if let Value::Object(map) = &mut tagged {
         map.insert("ak_groups".into(), Value::Array(ak_groups));
     }
-    Ok(Some(tagged))
+    tagged
 }
 
 /// Django's `AnonymousUser` as mappings see it.
@@ -177,13 +185,20 @@ async fn mappings_for(
     provider: &OAuth2Provider,
     scopes: Option<&[String]>,
 ) -> ApiResult<Vec<ScopeMapping>> {
-    let mut list: Vec<ScopeMapping> = scope_mappings::get_many(conn, &provider.property_mappings)
-        .await?
-        .into_iter()
+    let all = scope_mappings::get_many(conn, &provider.property_mappings).await?;
+    Ok(select(&all, scopes))
+}
+
+/// Of a provider's mappings, those for `scopes` (all with `None`), ordered by scope name (then
+/// name).
+pub fn select(all: &[ScopeMapping], scopes: Option<&[String]>) -> Vec<ScopeMapping> {
+    let mut list: Vec<ScopeMapping> = all
+        .iter()
         .filter(|m| scopes.is_none_or(|s| s.contains(&m.scope_name)))
+        .cloned()
         .collect();
     list.sort_by(|a, b| (&a.scope_name, &a.name).cmp(&(&b.scope_name, &b.name)));
-    Ok(list)
+    list
 }
 
 /// The claims of `user_pk` for `scopes` from `provider`'s scope mappings, deep-merged in
@@ -199,24 +214,31 @@ pub async fn scope_claims(
     let user = tagged_user(conn, user_pk, &state.install_id)
         .await?
         .ok_or(ApiError::NotFound)?;
+    let all = scope_mappings::get_many(conn, &provider.property_mappings).await?;
+    let mappings = select(&all, Some(scopes));
+    claims_of(state, conn, provider, &user, &mappings, &token_context).await
+}
+
+/// The claims of a user already read (see [`claims_user`]) from mappings already selected
+/// (see [`select`]): what [`scope_claims`] does without reading the database, unless a mapping
+/// fails (its `configuration_error` event is written) or calls `ak_user_by`.
+pub async fn claims_of(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    provider: &OAuth2Provider,
+    user: &Value,
+    mappings: &[ScopeMapping],
+    token_context: &Value,
+) -> ApiResult<Map<String, Value>> {
     let provider_value = provider_json(provider);
     let mut claims = Map::new();
-    for mapping in mappings_for(conn, provider, Some(scopes)).await? {
-        match evaluate(
-            state,
-            conn,
-            &mapping,
-            &user,
-            &provider_value,
-            &token_context,
-        )
-        .await
-        {
+    for mapping in mappings {
+        match evaluate(state, conn, mapping, user, &provider_value, token_context).await {
             Ok(Some(map)) => deep_merge(&mut claims, map),
             Ok(None) => {}
             Err(message) => {
                 tracing::warn!(mapping = %mapping.name, error = %message, "scope mapping failed");
-                record_failure(state, conn, &mapping, &user, &message).await?;
+                record_failure(state, conn, mapping, user, &message).await?;
             }
         }
     }

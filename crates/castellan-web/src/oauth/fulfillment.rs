@@ -228,6 +228,8 @@ impl OAuthFulfillmentStage {
                     refresh_token: false,
                     code_for_hash: code_value.clone(),
                     from_code: code_value.clone(),
+                    subject: None,
+                    mappings: None,
                 },
             )
             .await

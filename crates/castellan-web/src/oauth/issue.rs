@@ -2,7 +2,7 @@
 //! access token (a JWT carrying them plus `azp`/`uid`), the ID token with `at_hash`/`c_hash`,
 //! JWE wrapping when the provider has an encryption key, and opaque refresh tokens. Every access
 //! and refresh token is stored (looked up by its SHA-256).
-use castellan_core::oauth2::{IssuedToken, OAuth2Provider, TokenGrant, TokenKind};
+use castellan_core::oauth2::{IssuedToken, OAuth2Provider, ScopeMapping, TokenGrant, TokenKind};
 use castellan_core::timedelta::parse_timedelta;
 use castellan_core::user::{User, user_uid};
 use castellan_crypto::jose::oidc_hash;
@@ -58,6 +58,12 @@ pub struct IssueRequest<'a> {
     pub code_for_hash: Option<String>,
     /// The authorization code these tokens are exchanged for (revoked together on reuse).
     pub from_code: Option<String>,
+    /// The user as scope mappings see it, when the caller read it already
+    /// ([`crate::oauth_claims::claims_user`]); else it is read here.
+    pub subject: Option<Value>,
+    /// The provider's scope mappings, when the caller has them (the provider cache); else they
+    /// are read here.
+    pub mappings: Option<&'a [ScopeMapping]>,
 }
 
 /// What was issued.
@@ -109,10 +115,16 @@ pub async fn issue(
     let sub = subject(p.sub_mode, &who);
     let scope_claims = if p.include_claims_in_id_token {
         let token = json!({"scope": req.scopes, "user": req.user.pk});
-        Some(
-            crate::oauth_claims::scope_claims(state, conn, p, req.user.pk, &req.scopes, token)
-                .await?,
-        )
+        Some(match (&req.subject, req.mappings) {
+            (Some(subject), Some(all)) => {
+                let mappings = crate::oauth_claims::select(all, Some(&req.scopes));
+                crate::oauth_claims::claims_of(state, conn, p, subject, &mappings, &token).await?
+            }
+            _ => {
+                crate::oauth_claims::scope_claims(state, conn, p, req.user.pk, &req.scopes, token)
+                    .await?
+            }
+        })
     } else {
         None
     };

@@ -24,6 +24,9 @@ pub struct ProviderConfig {
     pub mappings: Vec<ScopeMapping>,
     /// Its parsed signing (and encryption) keys.
     pub keys: ProviderKeys,
+    /// The configuration version it was read at (the one this request read when it came from
+    /// the cache): other configuration caches may use it instead of reading the version again.
+    pub version: i64,
 }
 
 impl ProviderConfig {
@@ -37,6 +40,15 @@ impl ProviderConfig {
 struct Cached {
     version: i64,
     by_client_id: HashMap<String, Arc<ProviderConfig>>,
+}
+
+impl Cached {
+    fn by_pk(&self, pk: i64) -> Option<Arc<ProviderConfig>> {
+        self.by_client_id
+            .values()
+            .find(|c| c.provider.base.pk == pk)
+            .cloned()
+    }
 }
 
 /// Provider configurations by `client_id`, valid for one configuration version. Unknown client
@@ -73,6 +85,7 @@ impl ProviderCache {
             application,
             mappings,
             keys,
+            version,
         });
         if let Ok(mut cached) = self.0.lock()
             && cached.version <= version
@@ -88,6 +101,29 @@ impl ProviderCache {
                 .insert(client_id.to_string(), config.clone());
         }
         Ok(Some(config))
+    }
+}
+
+impl ProviderCache {
+    /// The configuration of the provider with primary key `pk` (the provider of a stored token;
+    /// one statement when cached).
+    pub async fn get_by_pk(
+        &self,
+        state: &AppState,
+        conn: &mut AnyConnection,
+        pk: i64,
+    ) -> ApiResult<Option<Arc<ProviderConfig>>> {
+        let version = config_version::current(conn).await?;
+        if let Ok(cached) = self.0.lock()
+            && cached.version == version
+            && let Some(c) = cached.by_pk(pk)
+        {
+            return Ok(Some(c));
+        }
+        let Some(provider) = oauth2_providers::get(conn, pk).await? else {
+            return Ok(None);
+        };
+        self.get(state, conn, &provider.client_id).await
     }
 }
 

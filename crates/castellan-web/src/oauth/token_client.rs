@@ -15,7 +15,7 @@ use castellan_oauth::client_auth;
 use castellan_oauth::error::ErrorCode;
 use castellan_oauth::scope;
 use castellan_store::users::NewUser;
-use castellan_store::{AnyConnection, tokens, users};
+use castellan_store::{AnyConnection, groups, tokens, users};
 use http::request::Parts;
 use serde_json::{Map, Value, json};
 
@@ -120,17 +120,23 @@ async fn service_account(
     Ok(users::create(conn, &new, state.store.now()).await?)
 }
 
-/// Whether the application's policies let `user` in; hands the connection back.
+/// Whether the application's policies let `user` in; hands the connection back, with the user
+/// as scope mappings see it (its groups are read once, for both).
 async fn allowed(
     state: &AppState,
     conn: castellan_store::Conn,
     parts: &Parts,
     application: &Application,
     user: &User,
-) -> Result<(bool, castellan_store::Conn), Failure> {
+    version: i64,
+) -> Result<(bool, castellan_store::Conn, Value), Failure> {
     let ctx = RequestContext::of(parts, state);
     let mut env = StoreFlowEnv::new(state.clone(), conn, ctx.clone());
-    let tagged = crate::flow::user_json::of(&mut env.conn, user, &state.install_id).await?;
+    // The provider cache read the configuration version of this request already.
+    env.config_at = Some(state.flows.config.sync_to(version));
+    let (all, direct) = groups::all_with_membership(&mut env.conn, user.pk).await?;
+    let tagged = crate::flow::user_json::tagged(user, &all, &direct, &state.install_id);
+    let subject = crate::oauth_claims::claims_user(user, &all, &direct, &state.install_id);
     let request = castellan_flows::FlowRequest {
         client_ip: ctx.client_ip.clone(),
         user_agent: ctx.user_agent.clone(),
@@ -149,7 +155,7 @@ async fn allowed(
     )
     .await
     .map_err(|e| ApiError::Internal(e.0))?;
-    Ok((verdict.passing, env.conn))
+    Ok((verdict.passing, env.conn, subject))
 }
 
 /// Issues an access and ID token (no refresh token) for the client's subject.
@@ -182,12 +188,15 @@ pub async fn grant(
         .or_else(|| form.get("client_assertion").cloned())
         .unwrap_or_default();
     let (user, method) = subject_user(state, &mut conn, form, p, &application, &secret).await?;
-    let (passing, conn) = allowed(state, conn, parts, &application, &user).await?;
+    let (passing, conn, subject) =
+        allowed(state, conn, parts, &application, &user, config.version).await?;
     if !passing {
         return Err(oauth(ErrorCode::InvalidGrant, "Policy denied access"));
     }
-    drop(conn);
-    let mut tx = state.store.begin().await.map_err(ApiError::from)?;
+    let mut conn = conn;
+    let mut tx = castellan_store::begin_on(&mut conn)
+        .await
+        .map_err(ApiError::from)?;
     let requested = scope::parse(form.get("scope").map(String::as_str).unwrap_or_default());
     let scopes = scope::restrict(&requested, &config.scope_names());
     events::record_user(
@@ -218,6 +227,8 @@ pub async fn grant(
             refresh_token: false,
             code_for_hash: None,
             from_code: None,
+            subject: Some(subject),
+            mappings: Some(&config.mappings),
         },
     )
     .await?;

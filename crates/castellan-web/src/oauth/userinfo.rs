@@ -7,7 +7,7 @@ use castellan_core::oauth2::TokenKind;
 use castellan_oauth::bearer::{bearer_token, www_authenticate};
 use castellan_oauth::error::ErrorCode;
 use castellan_oauth::tokens::token_hash;
-use castellan_store::{oauth2_providers, oauth2_tokens, users};
+use castellan_store::{groups, oauth2_tokens, users};
 use http::request::Parts;
 use serde_json::{Map, Value, json};
 
@@ -83,8 +83,12 @@ pub async fn userinfo(
             "Token does not have the openid scope",
         ));
     }
-    let (Some(p), Some(user)) = (
-        oauth2_providers::get(&mut conn, token.grant.provider).await?,
+    let (Some(config), Some(user)) = (
+        state
+            .flows
+            .oauth_providers
+            .get_by_pk(&state, &mut conn, token.grant.provider)
+            .await?,
         users::get(&mut conn, token.grant.user).await?,
     ) else {
         return Ok(refuse(
@@ -94,15 +98,12 @@ pub async fn userinfo(
         ));
     };
     let context = json!({"scope": token.grant.scope, "user": user.pk});
-    let claims = crate::oauth_claims::scope_claims(
-        &state,
-        &mut conn,
-        &p,
-        user.pk,
-        &token.grant.scope,
-        context,
-    )
-    .await?;
+    let p = &config.provider;
+    let (all, direct) = groups::all_with_membership(&mut conn, user.pk).await?;
+    let subject = crate::oauth_claims::claims_user(&user, &all, &direct, &state.install_id);
+    let mappings = crate::oauth_claims::select(&config.mappings, Some(&token.grant.scope));
+    let claims =
+        crate::oauth_claims::claims_of(&state, &mut conn, p, &subject, &mappings, &context).await?;
     let mut out = Map::new();
     out.insert(
         "sub".into(),
@@ -117,6 +118,6 @@ pub async fn userinfo(
         out.insert("nonce".into(), nonce.clone());
     }
     let mut headers = HeaderMap::new();
-    cors::allow_redirect_origins(&parts, &p, &mut headers);
+    cors::allow_redirect_origins(&parts, p, &mut headers);
     Ok((StatusCode::OK, headers, axum::Json(Value::Object(out))).into_response())
 }
