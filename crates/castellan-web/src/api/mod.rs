@@ -30,6 +30,7 @@ pub mod policies;
 pub mod policies_schema;
 pub mod policies_typed;
 pub mod policy_bindings;
+pub mod property_mapping_fields;
 pub mod propertymappings_notification;
 pub mod propertymappings_scope;
 pub mod providers;

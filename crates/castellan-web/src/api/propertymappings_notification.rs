@@ -2,7 +2,6 @@
 //! mappings, kept in the generic object table. The JSON is authentik's `{pk, name,
 //! expression}`; the expression must compile and the name is unique among webhook mappings.
 //! Deleting a mapping clears the references SMS setup stages and notification transports hold.
-use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -15,12 +14,13 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::model_api;
+use super::property_mapping_fields::name_and_expression;
 use super::used_by::{UsedBy, UsedByActionEnum};
 use crate::auth::{Admin, AdminDb};
 use crate::body::JsonBody;
 use crate::context::RequestContext;
 use crate::error::{ApiError, ApiResult};
-use crate::fields::{Fields, TEXT_MAX};
+use crate::fields::Fields;
 use crate::openapi::{Operation, RequestBody};
 use crate::query::{Paginated, Params};
 use crate::state::AppState;
@@ -63,23 +63,17 @@ async fn validate(
     existing: bool,
 ) -> ApiResult<NotificationWebhookMapping> {
     let mut f = Fields::new(body, partial);
-    if let Some(v) = f.string("name", true, false, TEXT_MAX) {
-        let except = existing.then_some(m.pk);
-        if objects::name_taken(conn, WEBHOOK_MAPPING_MODEL, &v, except).await? {
-            f.error("name", "Property Mapping with this name already exists.");
-        }
-        m.name = v;
-    }
-    if let Some(v) = f.string("expression", true, false, TEXT_MAX) {
-        let mut errors = BTreeMap::new();
-        let mut config = Map::new();
-        config.insert("expression".into(), json!(v));
-        model_api::check_expression(&config, &mut errors);
-        for message in errors.into_values().flatten() {
-            f.error("expression", message);
-        }
-        m.expression = v;
-    }
+    let except = existing.then_some(m.pk);
+    let (name, expression) = (&mut m.name, &mut m.expression);
+    name_and_expression(
+        conn,
+        &mut f,
+        WEBHOOK_MAPPING_MODEL,
+        except,
+        name,
+        expression,
+    )
+    .await?;
     f.finish()?;
     Ok(m)
 }

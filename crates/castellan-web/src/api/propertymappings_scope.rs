@@ -1,7 +1,6 @@
 //! `/api/v3/propertymappings/provider/scope/` (spec §7.1.6): CRUD of scope mappings, kept in
 //! the generic object table. The expression must compile; `name` and `managed` are unique among
 //! scope mappings. Deleting a mapping removes it from every OAuth2 provider.
-use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -15,6 +14,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::model_api;
+use super::property_mapping_fields::name_and_expression;
 use super::used_by::UsedBy;
 use crate::auth::{Admin, AdminDb};
 use crate::body::JsonBody;
@@ -65,22 +65,8 @@ async fn validate(
 ) -> ApiResult<ScopeMapping> {
     let mut f = Fields::new(body, partial);
     let except = existing.then_some(m.pk);
-    if let Some(v) = f.string("name", true, false, TEXT_MAX) {
-        if objects::name_taken(conn, SCOPE_MAPPING_MODEL, &v, except).await? {
-            f.error("name", "Property Mapping with this name already exists.");
-        }
-        m.name = v;
-    }
-    if let Some(v) = f.string("expression", true, false, TEXT_MAX) {
-        let mut errors = BTreeMap::new();
-        let mut config = Map::new();
-        config.insert("expression".into(), json!(v));
-        model_api::check_expression(&config, &mut errors);
-        for message in errors.into_values().flatten() {
-            f.error("expression", message);
-        }
-        m.expression = v;
-    }
+    let (name, expression) = (&mut m.name, &mut m.expression);
+    name_and_expression(conn, &mut f, SCOPE_MAPPING_MODEL, except, name, expression).await?;
     if let Some(v) = f.string("scope_name", true, false, TEXT_MAX) {
         m.scope_name = v;
     }
