@@ -36,6 +36,7 @@ pub mod propertymappings_scope;
 pub mod providers;
 pub mod providers_oauth2;
 pub mod providers_oauth2_validate;
+pub(crate) mod put_patch;
 pub mod rbac_assign;
 pub mod rbac_permissions;
 pub mod rbac_roles;

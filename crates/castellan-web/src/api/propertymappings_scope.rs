@@ -233,26 +233,7 @@ pub fn routes() -> Router<AppState> {
         .route(BASE, get(list).post(create))
         .route(
             ONE,
-            get(retrieve)
-                .put(
-                    |State(state): State<AppState>,
-                     admin: Admin,
-                     ctx: RequestContext,
-                     Path(id): Path<String>,
-                     JsonBody(body): JsonBody| {
-                        write(state, admin, ctx, id, body, false)
-                    },
-                )
-                .patch(
-                    |State(state): State<AppState>,
-                     admin: Admin,
-                     ctx: RequestContext,
-                     Path(id): Path<String>,
-                     JsonBody(body): JsonBody| {
-                        write(state, admin, ctx, id, body, true)
-                    },
-                )
-                .delete(destroy),
+            super::put_patch::put_and_patch!(get(retrieve), write, Admin).delete(destroy),
         )
         .route(
             "/propertymappings/provider/scope/{pm_uuid}/used_by/",

@@ -333,26 +333,7 @@ pub fn routes() -> Router<AppState> {
         .route("/providers/oauth2/", get(list).post(create))
         .route(
             "/providers/oauth2/{id}/",
-            get(retrieve)
-                .put(
-                    |State(state): State<AppState>,
-                     admin: Admin,
-                     ctx: RequestContext,
-                     Path(id): Path<String>,
-                     JsonBody(body): JsonBody| {
-                        write(state, admin, ctx, id, body, false)
-                    },
-                )
-                .patch(
-                    |State(state): State<AppState>,
-                     admin: Admin,
-                     ctx: RequestContext,
-                     Path(id): Path<String>,
-                     JsonBody(body): JsonBody| {
-                        write(state, admin, ctx, id, body, true)
-                    },
-                )
-                .delete(destroy),
+            super::put_patch::put_and_patch!(get(retrieve), write, Admin).delete(destroy),
         )
         .route("/providers/oauth2/{id}/setup_urls/", get(setup_urls_view))
         .route("/providers/oauth2/{id}/preview_user/", get(preview_user))

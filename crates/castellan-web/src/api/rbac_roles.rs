@@ -190,24 +190,7 @@ const ONE: &str = "/rbac/roles/{uuid}/";
 pub fn routes() -> Router<AppState> {
     Router::new().route(BASE, get(list).post(create)).route(
         ONE,
-        get(retrieve)
-            .put(
-                |State(state): State<AppState>,
-                 p: Principal,
-                 ctx: RequestContext,
-                 Path(id): Path<String>,
-                 JsonBody(body): JsonBody| {
-                    write(state, p, ctx, id, body, false)
-                },
-            )
-            .patch(
-                |State(state): State<AppState>,
-                 p: Principal,
-                 ctx: RequestContext,
-                 Path(id): Path<String>,
-                 JsonBody(body): JsonBody| { write(state, p, ctx, id, body, true) },
-            )
-            .delete(destroy),
+        super::put_patch::put_and_patch!(get(retrieve), write, Principal).delete(destroy),
     )
 }
 
