@@ -53,7 +53,9 @@ pub async fn load_one(
         .ok_or(ApiError::NotFound)
 }
 
-/// Which device a request addresses: class, path id, and the owner it must have (`None`: any).
+/// Which device a request addresses: class, path id, the owner it must have (`None`: any), and
+/// the RBAC action the caller must hold on it (admin endpoints; checked on the device as loaded
+/// in the write's transaction).
 #[derive(Debug, Clone, Copy)]
 pub struct Target<'a> {
     /// Class.
@@ -62,6 +64,8 @@ pub struct Target<'a> {
     pub id: &'a str,
     /// Required owner.
     pub owner: Option<i64>,
+    /// `change` / `delete` for admin endpoints (see `authenticators_admin::permit`).
+    pub action: Option<&'static str>,
 }
 
 /// Renames a device (PUT/PATCH body `{name}`), recording `model_updated`.
@@ -73,12 +77,20 @@ pub async fn rename(
     body: &Map<String, Value>,
     partial: bool,
 ) -> ApiResult<Json<Value>> {
-    let Target { kind, id, owner } = target;
+    let Target {
+        kind,
+        id,
+        owner,
+        action,
+    } = target;
     let mut fields = Fields::new(body, partial);
     let name = fields.string("name", true, false, kind.name_max_length());
     fields.finish()?;
     let mut tx = Write::begin(&state.store).await?;
     let device = load_one(&mut tx, kind, id, owner).await?;
+    if let Some(action) = action {
+        super::authenticators_admin::permit(principal, action, &device)?;
+    }
     let pk = device.common().pk;
     if let Some(name) = name {
         castellan_store::devices::rename(&mut tx, kind.table(), pk, &name, state.store.now())
@@ -103,9 +115,17 @@ pub async fn delete(
     ctx: &RequestContext,
     target: Target<'_>,
 ) -> ApiResult<StatusCode> {
-    let Target { kind, id, owner } = target;
+    let Target {
+        kind,
+        id,
+        owner,
+        action,
+    } = target;
     let mut tx = Write::begin(&state.store).await?;
     let device = load_one(&mut tx, kind, id, owner).await?;
+    if let Some(action) = action {
+        super::authenticators_admin::permit(principal, action, &device)?;
+    }
     castellan_store::devices::delete(&mut tx, kind.table(), device.common().pk).await?;
     tx.event(
         ctx,
@@ -167,6 +187,7 @@ macro_rules! class_handlers {
                     kind: $kind,
                     id: &id,
                     owner,
+                    action: None,
                 },
                 &body,
                 false,
@@ -190,6 +211,7 @@ macro_rules! class_handlers {
                     kind: $kind,
                     id: &id,
                     owner,
+                    action: None,
                 },
                 &body,
                 true,
@@ -212,6 +234,7 @@ macro_rules! class_handlers {
                     kind: $kind,
                     id: &id,
                     owner,
+                    action: None,
                 },
             )
             .await

@@ -34,25 +34,23 @@ fn may(p: &Principal, action: &str, d: &AnyDevice) -> bool {
     )
 }
 
-/// Loads a device the caller may view and then `action`: 403 without any view permission on
-/// the class, 404 for a device they cannot see, 403 for a visible one they may not `action`.
-async fn authorized(
-    state: &AppState,
-    p: &Principal,
-    kind: DeviceKind,
-    id: &str,
-    action: &str,
-) -> ApiResult<()> {
+/// 403 unless the caller may view some device of the class (globally or on one device).
+fn require_class(p: &Principal, kind: DeviceKind) -> ApiResult<()> {
     let model = kind.meta_model_name();
-    if !p.has_perm_on_any(&model_permission("view", model), model) {
-        return Err(denied());
+    if p.has_perm_on_any(&model_permission("view", model), model) {
+        Ok(())
+    } else {
+        Err(denied())
     }
-    let mut conn = state.store.conn().await?;
-    let d = load_one(&mut conn, kind, id, None).await?;
-    if !may(p, "view", &d) {
+}
+
+/// Checks `action` on a loaded device: 404 for a device the caller cannot see, 403 for a
+/// visible one they may not `action` (authentik's object filter, then its object permission).
+pub fn permit(p: &Principal, action: &str, d: &AnyDevice) -> ApiResult<()> {
+    if !may(p, "view", d) {
         return Err(ApiError::NotFound);
     }
-    if !may(p, action, &d) {
+    if !may(p, action, d) {
         return Err(denied());
     }
     Ok(())
@@ -95,10 +93,7 @@ macro_rules! admin_handlers {
             p: Principal,
             params: Params,
         ) -> ApiResult<Json<Paginated<Value>>> {
-            let model = $kind.meta_model_name();
-            if !p.has_perm_on_any(&model_permission("view", model), model) {
-                return Err(denied());
-            }
+            require_class(&p, $kind)?;
             let mut conn = state.store.conn().await?;
             let mut list = load(&mut conn, Some($kind), None, false).await?;
             list.retain(|d| may(&p, "view", d));
@@ -110,11 +105,11 @@ macro_rules! admin_handlers {
             p: Principal,
             Path(id): Path<String>,
         ) -> ApiResult<Json<Value>> {
-            authorized(&state, &p, $kind, &id, "view").await?;
+            require_class(&p, $kind)?;
             let mut conn = state.store.conn().await?;
-            Ok(Json(
-                load_one(&mut conn, $kind, &id, None).await?.class_json(),
-            ))
+            let d = load_one(&mut conn, $kind, &id, None).await?;
+            permit(&p, "view", &d)?;
+            Ok(Json(d.class_json()))
         }
         /// Rename any device (PUT).
         pub async fn $update(
@@ -124,7 +119,7 @@ macro_rules! admin_handlers {
             Path(id): Path<String>,
             JsonBody(body): JsonBody,
         ) -> ApiResult<Json<Value>> {
-            authorized(&state, &admin, $kind, &id, "change").await?;
+            require_class(&admin, $kind)?;
             rename(
                 &state,
                 &admin,
@@ -133,6 +128,7 @@ macro_rules! admin_handlers {
                     kind: $kind,
                     id: &id,
                     owner: None,
+                    action: Some("change"),
                 },
                 &body,
                 false,
@@ -147,7 +143,7 @@ macro_rules! admin_handlers {
             Path(id): Path<String>,
             JsonBody(body): JsonBody,
         ) -> ApiResult<Json<Value>> {
-            authorized(&state, &admin, $kind, &id, "change").await?;
+            require_class(&admin, $kind)?;
             rename(
                 &state,
                 &admin,
@@ -156,6 +152,7 @@ macro_rules! admin_handlers {
                     kind: $kind,
                     id: &id,
                     owner: None,
+                    action: Some("change"),
                 },
                 &body,
                 true,
@@ -169,7 +166,7 @@ macro_rules! admin_handlers {
             ctx: RequestContext,
             Path(id): Path<String>,
         ) -> ApiResult<StatusCode> {
-            authorized(&state, &admin, $kind, &id, "delete").await?;
+            require_class(&admin, $kind)?;
             delete(
                 &state,
                 &admin,
@@ -178,6 +175,7 @@ macro_rules! admin_handlers {
                     kind: $kind,
                     id: &id,
                     owner: None,
+                    action: Some("delete"),
                 },
             )
             .await

@@ -7,9 +7,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use castellan_core::rbac::model_permission;
+use castellan_store::AnyConnection;
 use castellan_store::objects::{self, Object};
 use castellan_store::rbac::ROLE_MODEL;
-use castellan_store::{AnyConnection, rbac};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -172,15 +172,6 @@ async fn destroy(
         .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// The group a role is attached to, if any.
-pub async fn group_of(conn: &mut AnyConnection, role: Uuid) -> ApiResult<Option<Uuid>> {
-    Ok(rbac::group_roles(conn)
-        .await?
-        .into_iter()
-        .find(|(_, r)| *r == role)
-        .map(|(g, _)| g))
 }
 
 const BASE: &str = "/rbac/roles/";

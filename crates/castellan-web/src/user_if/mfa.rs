@@ -141,6 +141,7 @@ pub async fn rename(
             kind,
             id: &id,
             owner: Some(v.principal.user.pk),
+            action: None,
         };
         let _renamed = rename_device(&state, &v.own(), &ctx, target, &body, false).await?;
         Ok::<_, Refusal>(see_other(PAGE))
@@ -163,6 +164,7 @@ pub async fn delete(
             kind,
             id: &id,
             owner: Some(v.principal.user.pk),
+            action: None,
         };
         delete_device(&state, &v.own(), &ctx, target).await?;
         Ok::<_, Refusal>(see_other(PAGE))
