@@ -20,6 +20,7 @@ pub mod provider;
 pub mod python;
 pub mod rbac;
 pub mod session;
+pub mod source_oauth;
 pub mod stage;
 pub mod timedelta;
 pub mod token;

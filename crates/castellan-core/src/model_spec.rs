@@ -90,6 +90,8 @@ pub enum FieldDefault {
     Str(&'static str),
     /// `[]`.
     EmptyList,
+    /// `{}`.
+    EmptyObject,
     /// A list of strings.
     List(&'static [&'static str]),
 }
@@ -105,6 +107,7 @@ impl FieldDefault {
             Self::Float(f) => Value::from(f),
             Self::Str(s) => Value::from(s),
             Self::EmptyList => Value::Array(Vec::new()),
+            Self::EmptyObject => Value::Object(Map::new()),
             Self::List(items) => Value::Array(items.iter().map(|s| Value::from(*s)).collect()),
         })
     }

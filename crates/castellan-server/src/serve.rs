@@ -86,6 +86,10 @@ pub async fn run(settings: &Settings) -> anyhow::Result<()> {
     if let Some(task) = discovery {
         background.spawn(task);
     }
+    background.spawn(castellan_web::sources::oauth_discovery::refresh_loop(
+        store.clone(),
+        castellan_web::sources::oauth_discovery::REFRESH,
+    ));
     if servers.is_empty() {
         tracing::warn!("every listener is disabled; waiting for a shutdown signal");
     }

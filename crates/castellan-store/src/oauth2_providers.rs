@@ -236,3 +236,28 @@ pub async fn name_taken(
         .await?;
     Ok(row.try_get::<i64, _>("n")? > 0)
 }
+
+/// The providers (`(pk, name)`) that list the OAuth source `source` in `jwks_sources`.
+pub async fn with_jwks_source(
+    conn: &mut AnyConnection,
+    source: Uuid,
+) -> Result<Vec<(i64, String)>, StoreError> {
+    Ok(all(conn)
+        .await?
+        .into_iter()
+        .filter(|p| p.jwks_sources.contains(&source))
+        .map(|p| (p.base.pk, p.base.name))
+        .collect())
+}
+
+/// Drops the OAuth source `source` from every provider's `jwks_sources` (the source is being
+/// deleted; authentik's many-to-many rows go with it).
+pub async fn remove_jwks_source(conn: &mut AnyConnection, source: Uuid) -> Result<(), StoreError> {
+    for mut p in all(conn).await? {
+        if p.jwks_sources.contains(&source) {
+            p.jwks_sources.retain(|s| *s != source);
+            update(conn, &p).await?;
+        }
+    }
+    Ok(())
+}

@@ -29,6 +29,8 @@ pub struct RequestContext {
     pub request_id: String,
     /// Host header.
     pub host: String,
+    /// `scheme://host` as the client addressed this server ([`base_url`]).
+    pub base_url: String,
     /// GeoIP/ASN databases, for the `geo` and `asn` of events.
     pub geoip: std::sync::Arc<crate::geoip::GeoIp>,
     /// While the authenticated caller impersonates: events name the original user as `user`
@@ -157,6 +159,7 @@ impl RequestContext {
             user_agent: header(parts, "user-agent"),
             request_id: header(parts, "x-request-id"),
             host: header(parts, "host"),
+            base_url: base_url(parts, state),
             geoip: state.geoip.clone(),
             impersonation: crate::auth::impersonation_of(parts),
         }

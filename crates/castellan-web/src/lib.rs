@@ -24,6 +24,7 @@ pub mod router;
 pub mod secure_cookies;
 pub mod session_binding;
 pub mod sms;
+pub mod sources;
 pub mod state;
 pub mod user_if;
 pub mod write;

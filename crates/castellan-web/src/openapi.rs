@@ -427,6 +427,7 @@ pub fn request_bodies() -> impl Iterator<Item = &'static RequestBody> {
         crate::api::rbac_roles::REQUEST_BODIES,
         crate::api::rbac_assign::REQUEST_BODIES,
         crate::api::propertymappings_notification::REQUEST_BODIES,
+        crate::api::sources_oauth::REQUEST_BODIES,
         crate::api::model_api::GENERATED.1.as_slice(),
     ]
     .into_iter()
@@ -494,6 +495,7 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
         crate::api::rbac_roles::OPERATIONS,
         crate::api::rbac_assign::OPERATIONS,
         crate::api::propertymappings_notification::OPERATIONS,
+        crate::api::sources_oauth::OPERATIONS,
         crate::api::model_api::GENERATED.0.as_slice(),
     ]
     .into_iter()
@@ -573,6 +575,7 @@ pub fn document() -> Value {
         .chain(crate::api::stages_authenticator_duo::schemas())
         .chain(crate::api::rbac_roles::schemas())
         .chain(crate::api::propertymappings_notification::schemas())
+        .chain(crate::api::sources_oauth::schemas())
     {
         schemas.entry(name).or_insert(schema);
     }

@@ -117,6 +117,7 @@ fn api_routes() -> Router<AppState> {
         .merge(crate::api::rbac_roles::routes())
         .merge(crate::api::rbac_assign::routes())
         .merge(crate::api::propertymappings_notification::routes())
+        .merge(crate::api::sources_oauth::routes())
         .merge(crate::flow::routes())
         .fallback(api_not_found)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

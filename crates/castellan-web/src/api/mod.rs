@@ -44,6 +44,7 @@ pub mod reputation;
 pub mod requests;
 pub mod root;
 pub mod sessions;
+pub mod sources_oauth;
 pub mod stages;
 pub mod stages_authenticator_duo;
 pub mod stages_authenticator_duo_import;

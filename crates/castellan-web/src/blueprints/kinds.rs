@@ -34,6 +34,8 @@ pub enum Kind {
     OAuth2Provider,
     /// `authentik_crypto.certificatekeypair` (found, not written).
     KeyPair,
+    /// `authentik_sources_oauth.oauthsource`.
+    OAuthSource,
 }
 
 /// `authentik_flows.flow`.
@@ -53,6 +55,7 @@ const FIXED: &[(&str, Kind)] = &[
     ("authentik_brands.brand", Kind::Brand),
     (super::models_oauth2::OAUTH2_PROVIDER, Kind::OAuth2Provider),
     (super::models_oauth2::KEYPAIR, Kind::KeyPair),
+    (castellan_core::source_oauth::MODEL, Kind::OAuthSource),
 ];
 
 /// The kind of `model`, if Castellan can apply it.

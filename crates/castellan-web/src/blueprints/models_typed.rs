@@ -168,6 +168,44 @@ pub async fn prompt_update(
     Ok(())
 }
 
+/// OAuth sources, serialized (the callback URL relative, as authentik's without a request).
+pub async fn oauth_source_candidates(conn: &mut AnyConnection) -> ApiResult<Vec<Candidate>> {
+    Ok(objects::list(conn, castellan_core::source_oauth::MODEL)
+        .await?
+        .iter()
+        .map(|o| (json!(o.pk), api::sources_oauth::source_json(o, "")))
+        .collect())
+}
+
+/// Creates an OAuth source (its well-known document and JWKS fetched as the API does).
+pub async fn oauth_source_create(
+    conn: &mut AnyConnection,
+    attrs: &Map<String, Value>,
+) -> ApiResult<Value> {
+    let mut body = attrs.clone();
+    crate::sources::oauth_discovery::complete(&mut body, None).await?;
+    let blank = api::sources_oauth::blank();
+    let o = api::sources_oauth::validate(conn, &body, false, blank, false).await?;
+    objects::create(conn, &o).await?;
+    Ok(json!(o.pk))
+}
+
+/// Updates an OAuth source.
+pub async fn oauth_source_update(
+    conn: &mut AnyConnection,
+    pk: Uuid,
+    attrs: &Map<String, Value>,
+) -> ApiResult<()> {
+    let before = objects::get(conn, castellan_core::source_oauth::MODEL, pk)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let mut body = attrs.clone();
+    crate::sources::oauth_discovery::complete(&mut body, Some(&before.config)).await?;
+    let o = api::sources_oauth::validate(conn, &body, true, before, true).await?;
+    objects::update(conn, &o).await?;
+    Ok(())
+}
+
 /// A pk given as a JSON value, as a UUID (404 otherwise).
 pub fn pk_uuid(pk: &Value) -> ApiResult<Uuid> {
     uuid_of(Some(pk)).ok_or(ApiError::NotFound)

@@ -71,6 +71,7 @@ impl<'a> DbRegistry<'a> {
             Kind::Object(om) => objs::candidates(conn, om).await,
             Kind::OAuth2Provider => oauth2::provider_candidates(conn).await,
             Kind::KeyPair => oauth2::keypair_candidates(conn).await,
+            Kind::OAuthSource => typed::oauth_source_candidates(conn).await,
         }
     }
 
@@ -90,6 +91,7 @@ impl<'a> DbRegistry<'a> {
             Kind::Object(om) => objs::create(conn, om, attrs).await,
             Kind::OAuth2Provider => oauth2::provider_write(conn, None, attrs).await,
             Kind::KeyPair => Err(oauth2::keypair_refused()),
+            Kind::OAuthSource => typed::oauth_source_create(conn, attrs).await,
         }
     }
 
@@ -124,6 +126,7 @@ impl<'a> DbRegistry<'a> {
                 .map(drop),
             Kind::Brand => core::brand_write(conn, Some(id), attrs).await.map(drop),
             Kind::Object(om) => objs::update(conn, om, id, attrs).await,
+            Kind::OAuthSource => typed::oauth_source_update(conn, id, attrs).await,
             Kind::KeyPair => Err(oauth2::keypair_refused()),
             Kind::User | Kind::OAuth2Provider => Ok(()),
         }
@@ -165,6 +168,10 @@ impl<'a> DbRegistry<'a> {
                 Ok(())
             }
             Kind::Prompt | Kind::Object(_) => objs::delete(conn, id).await,
+            Kind::OAuthSource => {
+                castellan_store::oauth2_providers::remove_jwks_source(conn, id).await?;
+                objs::delete(conn, id).await
+            }
             Kind::KeyPair => Err(oauth2::keypair_refused()),
             Kind::User | Kind::OAuth2Provider => Ok(()),
         }

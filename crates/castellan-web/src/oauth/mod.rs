@@ -25,6 +25,7 @@ pub mod token;
 pub mod token_client;
 pub mod token_code;
 pub mod token_device;
+pub mod token_jwt;
 pub mod token_refresh;
 pub mod userinfo;
 pub mod webfinger;

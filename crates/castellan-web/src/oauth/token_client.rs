@@ -1,8 +1,8 @@
 //! `grant_type=client_credentials` and `password` (RFC 6749 §4.4, §4.3; spec §7.1.4 grant 3):
 //! the provider's own secret (a generated service account), or a user's app password. The
 //! application's policies must pass for that user; scopes are restricted to the provider's
-//! scope mappings (the CVE-2024-52287 fix). JWT client assertions (RFC 7523) need the OAuth
-//! sources' JWKS (`jwks_sources`), which arrive with the sources.
+//! scope mappings (the CVE-2024-52287 fix). A JWT client assertion (RFC 7523) signed with a key
+//! of one of the provider's `jwks_sources` speaks for a generated service account per subject.
 use std::collections::BTreeMap;
 
 use base64::Engine;
@@ -27,7 +27,30 @@ use crate::error::ApiError;
 use crate::flow::env::StoreFlowEnv;
 use crate::state::AppState;
 
-/// The user a client_credentials / password request speaks for, and its `auth_method`.
+/// Who a client_credentials / password request speaks for.
+pub(super) struct Subject {
+    /// The user.
+    pub user: User,
+    /// `auth_method` of the `login` event.
+    pub method: &'static str,
+    /// `auth_method_args` of the `login` event.
+    pub method_args: Value,
+    /// Added to the application's policy context (`oauth_jwt` for assertions).
+    pub policy_context: Map<String, Value>,
+}
+
+impl Subject {
+    fn of(user: User, method: &'static str) -> Self {
+        Self {
+            user,
+            method,
+            method_args: json!({}),
+            policy_context: Map::new(),
+        }
+    }
+}
+
+/// The user a client_credentials / password request speaks for.
 async fn subject_user(
     state: &AppState,
     conn: &mut AnyConnection,
@@ -35,20 +58,19 @@ async fn subject_user(
     p: &OAuth2Provider,
     application: &Application,
     secret: &str,
-) -> Result<(User, &'static str), Failure> {
+) -> Result<Subject, Failure> {
     if form.contains_key("client_assertion_type") {
         if form.get("client_assertion_type").map(String::as_str) != Some(ASSERTION_TYPE) {
             return Err(oauth(ErrorCode::InvalidGrant, "Invalid assertion type"));
         }
-        // No OAuth source (and so no JWKS) exists in this build: no assertion can verify.
-        return Err(oauth(ErrorCode::InvalidGrant, "Invalid assertion"));
+        return super::token_jwt::subject_user(state, conn, form, p, application).await;
     }
     if let Some(username) = form.get("username") {
         let password = form.get("password").map(String::as_str).unwrap_or_default();
         return app_password(state, conn, username, password).await;
     }
     if !secret.is_empty() && client_auth::secret_matches(&p.client_secret, secret) {
-        return Ok((
+        return Ok(Subject::of(
             service_account(state, conn, p, application).await?,
             "oauth_client_secret",
         ));
@@ -71,7 +93,7 @@ async fn app_password(
     conn: &mut AnyConnection,
     username: &str,
     password: &str,
-) -> Result<(User, &'static str), Failure> {
+) -> Result<Subject, Failure> {
     let denied = || oauth(ErrorCode::InvalidGrant, "Invalid username or app password");
     let user = users::get_by_username(conn, username)
         .await?
@@ -84,7 +106,7 @@ async fn app_password(
     if token.intent != TokenIntent::AppPassword || token.user != user.pk || token.is_expired(now) {
         return Err(denied());
     }
-    Ok((user, "token"))
+    Ok(Subject::of(user, "token"))
 }
 
 /// The provider's service account `ak-<provider name>-client_credentials`, created on first use.
@@ -128,6 +150,7 @@ async fn allowed(
     parts: &Parts,
     application: &Application,
     user: &User,
+    context: &Map<String, Value>,
     version: i64,
 ) -> Result<(bool, castellan_store::Conn, Value), Failure> {
     let ctx = RequestContext::of(parts, state);
@@ -150,7 +173,7 @@ async fn allowed(
         application.pk,
         application.policy_engine_mode,
         Some(&tagged),
-        &Map::new(),
+        context,
         &request,
     )
     .await
@@ -187,9 +210,18 @@ pub async fn grant(
         .clone()
         .or_else(|| form.get("client_assertion").cloned())
         .unwrap_or_default();
-    let (user, method) = subject_user(state, &mut conn, form, p, &application, &secret).await?;
-    let (passing, conn, subject) =
-        allowed(state, conn, parts, &application, &user, config.version).await?;
+    let who = subject_user(state, &mut conn, form, p, &application, &secret).await?;
+    let user = who.user;
+    let (passing, conn, subject) = allowed(
+        state,
+        conn,
+        parts,
+        &application,
+        &user,
+        &who.policy_context,
+        config.version,
+    )
+    .await?;
     if !passing {
         return Err(oauth(ErrorCode::InvalidGrant, "Policy denied access"));
     }
@@ -205,7 +237,7 @@ pub async fn grant(
         parts,
         Some(&user),
         "login",
-        json!({"auth_method": method, "auth_method_args": {}}),
+        json!({"auth_method": who.method, "auth_method_args": who.method_args}),
     )
     .await?;
     let issued = issue(
