@@ -248,6 +248,35 @@ pub async fn validate_config(
     Ok(config)
 }
 
+/// Validates `body` over `o`, an object of `spec` in the generic object table: a `name` unique
+/// among the model's objects (`taken`: the message when it is not) and the spec's fields. Sets
+/// the name; returns the new settings with the errors so far, for the caller's own checks
+/// before [`finish`].
+pub async fn object_fields(
+    conn: &mut AnyConnection,
+    spec: &ModelSpec,
+    body: &Map<String, Value>,
+    partial: bool,
+    o: &mut castellan_store::objects::Object,
+    existing: bool,
+    taken: &str,
+) -> ApiResult<(Map<String, Value>, BTreeMap<String, Vec<String>>)> {
+    let mut errors = BTreeMap::new();
+    if let Some(name) = name_field(body, partial, &mut errors) {
+        let except = existing.then_some(o.pk);
+        if castellan_store::objects::name_taken(conn, spec.model, &name, except).await? {
+            errors
+                .entry("name".into())
+                .or_insert_with(Vec::new)
+                .push(taken.into());
+        }
+        o.name = name;
+    }
+    let current = existing.then(|| o.config.clone());
+    let config = validate_config(conn, spec, body, partial, current.as_ref(), &mut errors).await?;
+    Ok((config, errors))
+}
+
 /// Compiles `config.expression` (when it is a non-empty string) with the expression engine; a
 /// compile error is a field error on `expression` ("line N: what is wrong").
 pub fn check_expression(config: &Map<String, Value>, errors: &mut BTreeMap<String, Vec<String>>) {

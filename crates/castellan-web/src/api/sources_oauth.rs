@@ -107,21 +107,17 @@ pub async fn validate(
     mut o: Object,
     existing: bool,
 ) -> ApiResult<Object> {
-    let mut errors = BTreeMap::new();
+    let (config, mut errors) = model_api::object_fields(
+        conn,
+        &SPEC,
+        body,
+        partial,
+        &mut o,
+        existing,
+        "source with this name already exists.",
+    )
+    .await?;
     let except = existing.then_some(o.pk);
-    if let Some(name) = model_api::name_field(body, partial, &mut errors) {
-        if objects::name_taken(conn, MODEL, &name, except).await? {
-            errors
-                .entry("name".into())
-                .or_insert_with(Vec::new)
-                .push("source with this name already exists.".into());
-        }
-        o.name = name;
-    }
-    let current = existing.then(|| o.config.clone());
-    let config =
-        model_api::validate_config(conn, &SPEC, body, partial, current.as_ref(), &mut errors)
-            .await?;
     if let Some(slug) = config.get("slug").and_then(Value::as_str) {
         let taken = objects::list(conn, MODEL)
             .await?

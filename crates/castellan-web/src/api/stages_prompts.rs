@@ -4,8 +4,6 @@
 //! as its challenge.
 pub mod preview;
 
-use std::collections::BTreeMap;
-
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -114,20 +112,16 @@ pub async fn validate(
     mut o: Object,
     existing: bool,
 ) -> ApiResult<Object> {
-    let mut errors = BTreeMap::new();
-    if let Some(name) = model_api::name_field(body, partial, &mut errors) {
-        if objects::name_taken(conn, SPEC.model, &name, existing.then_some(o.pk)).await? {
-            errors
-                .entry("name".into())
-                .or_insert_with(Vec::new)
-                .push("prompt with this name already exists.".into());
-        }
-        o.name = name;
-    }
-    let current = existing.then(|| o.config.clone());
-    let config =
-        model_api::validate_config(conn, &SPEC, body, partial, current.as_ref(), &mut errors)
-            .await?;
+    let (config, errors) = model_api::object_fields(
+        conn,
+        &SPEC,
+        body,
+        partial,
+        &mut o,
+        existing,
+        "prompt with this name already exists.",
+    )
+    .await?;
     model_api::finish(errors)?;
     o.config = config;
     Ok(o)
