@@ -8,6 +8,9 @@ use castellan_stages::{
 };
 use serde_json::{Map, Value, json};
 
+use crate::oauth::device_entry::CODE_COMPONENT;
+use crate::oauth::device_finish::FINISH_COMPONENT;
+
 /// `ak-stage-access-denied` (sent by the executor, castellan-flows).
 const ACCESS_DENIED: &str = "ak-stage-access-denied";
 /// `ak-stage-flow-error` (sent by the executor, castellan-flows).
@@ -221,6 +224,16 @@ fn challenges() -> Vec<(&'static str, &'static str, Value)> {
             ),
         ),
         (
+            CODE_COMPONENT,
+            "OAuthDeviceCodeChallenge",
+            challenge(CODE_COMPONENT, false, vec![], &[]),
+        ),
+        (
+            FINISH_COMPONENT,
+            "OAuthDeviceCodeFinishChallenge",
+            challenge(FINISH_COMPONENT, false, vec![], &[]),
+        ),
+        (
             REDIRECT,
             "RedirectChallenge",
             challenge(REDIRECT, false, vec![("to", string())], &["to"]),
@@ -284,6 +297,16 @@ fn responses() -> Vec<(&'static str, &'static str, Value)> {
                 ],
                 &["uid_field"],
             ),
+        ),
+        (
+            CODE_COMPONENT,
+            "OAuthDeviceCodeChallengeResponseRequest",
+            response(CODE_COMPONENT, vec![("code", non_blank())], &["code"]),
+        ),
+        (
+            FINISH_COMPONENT,
+            "OAuthDeviceCodeFinishChallengeResponseRequest",
+            response(FINISH_COMPONENT, vec![], &[]),
         ),
         (
             password::COMPONENT,

@@ -63,6 +63,22 @@ impl StoreFlowEnv {
         }
     }
 
+    /// The web environment behind a stage's `env` (the in-memory provider stages need its
+    /// state and connection); `stage` names the stage in the error of any other environment.
+    ///
+    /// # Errors
+    /// `env` is not a `StoreFlowEnv`.
+    pub fn of<'e>(
+        env: &'e mut dyn castellan_flows::FlowEnv,
+        stage: &str,
+    ) -> Result<&'e mut Self, castellan_flows::EnvError> {
+        env.as_any()
+            .and_then(|a| a.downcast_mut::<Self>())
+            .ok_or_else(|| {
+                castellan_flows::EnvError(format!("the {stage} needs the web environment"))
+            })
+    }
+
     /// The configuration version for the cache, read from the database on first use.
     ///
     /// # Errors

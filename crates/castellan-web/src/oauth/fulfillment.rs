@@ -137,15 +137,7 @@ impl OAuthFulfillmentStage {
         }
         let login = login::from_session_data(&cx.session.data, cx.session.key.as_deref());
         let flow_pk = cx.flow.pk;
-        let Some(env) = cx
-            .env
-            .as_any()
-            .and_then(|a| a.downcast_mut::<StoreFlowEnv>())
-        else {
-            return Err(EnvError(
-                "the OAuth2 fulfillment stage needs the web environment".into(),
-            ));
-        };
+        let env = StoreFlowEnv::of(cx.env, "OAuth2 fulfillment stage")?;
         let state = env.state.clone();
         let now = state.store.now();
         let mut tx = state

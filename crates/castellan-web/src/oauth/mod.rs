@@ -8,6 +8,8 @@ use crate::state::AppState;
 pub mod authorize;
 pub mod cors;
 pub mod device;
+pub mod device_entry;
+pub mod device_finish;
 pub mod discovery;
 pub mod end_session;
 pub mod events;
@@ -38,9 +40,14 @@ pub fn register_stages(registry: &mut castellan_flows::StageRegistry) {
         std::sync::Arc::new(fulfillment::OAuthFulfillmentStage),
     );
     registry.register(
-        device::FINISH_KIND,
-        device::FINISH_COMPONENT,
-        std::sync::Arc::new(device::DeviceFinishStage),
+        device_finish::FINISH_KIND,
+        device_finish::FINISH_COMPONENT,
+        std::sync::Arc::new(device_finish::DeviceFinishStage),
+    );
+    registry.register(
+        device_entry::CODE_KIND,
+        device_entry::CODE_COMPONENT,
+        std::sync::Arc::new(device_entry::DeviceCodeStage),
     );
 }
 
@@ -64,7 +71,7 @@ pub fn routes() -> Router<AppState> {
         .route("/application/o/introspect/", post(introspect::introspect))
         .route("/application/o/revoke/", post(revoke::revoke))
         .route("/application/o/device/", post(device::device_authorization))
-        .route("/device", get(device::device_page))
+        .route("/device", get(device_entry::device_page))
         .route("/.well-known/webfinger", get(webfinger::webfinger))
         .route("/login/oauth/authorize", get(github::authorize))
         .route(

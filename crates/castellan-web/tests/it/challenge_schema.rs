@@ -123,13 +123,10 @@ fn the_validator_sees_problems() {
         ]
     );
     let mut out = Vec::new();
-    let unknown = json!({"component": "ak-provider-oauth2-device-code"});
+    let unknown = json!({"component": "ak-source-plex"});
     let schema = json!({"$ref": "#/components/schemas/ChallengeTypes"});
     validate(&unknown, &schema, &doc, "$", &mut out);
-    assert_eq!(
-        out,
-        ["$: no member for component `ak-provider-oauth2-device-code`"]
-    );
+    assert_eq!(out, ["$: no member for component `ak-source-plex`"]);
 }
 
 #[test]

@@ -15,6 +15,7 @@ mod browser;
 mod browser_accessibility;
 mod browser_admin;
 mod browser_admin_blueprints;
+mod browser_device;
 mod browser_file_prompt;
 mod browser_flow_pages;
 mod browser_journeys;

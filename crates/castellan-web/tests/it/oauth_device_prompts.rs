@@ -1,12 +1,13 @@
 //! The device authorization grant (RFC 8628) end to end — the device polls, a browser approves
-//! at `/device` through the provider's authorization flow, the poll then yields tokens once — and
+//! at `/device` (with `?code=`, and through the brand's device-code flow asking for the code)
+//! through the provider's authorization flow, the poll then yields tokens once — and
 //! the authorization endpoint's `prompt=none|login` and `max_age` (OIDC Core §3.1.2.1), judged by
 //! the ID token's `auth_time`; and the GitHub-compatible endpoints (`/login/oauth/…`, `/user`,
 //! `/user/teams`).
 use castellan_testkit::{TestApp, db_test, python};
 use serde_json::json;
 
-use crate::oauth_support::{keypair, peer_args, setup};
+use crate::oauth_support::{brand_device_flow, keypair, peer_args, setup};
 
 const SCRIPT: &str = concat!(
     include_str!("../peers/browserless.py"),
@@ -33,6 +34,9 @@ db_test!(device_grant_and_prompts, |app: TestApp| async move {
         )
         .await;
     assert_eq!(r.status, 204, "{}", r.text);
+    // `/device` needs the brand's device-code flow.
+    assert_eq!(app.admin("GET", "/device", None).await.status, 404);
+    brand_device_flow(&app, "default-authentication-flow").await;
     let (base, server) = app.serve().await;
     let out = python::run(SCRIPT, peer_args(&base, &c)).await;
     server.abort();
@@ -64,16 +68,19 @@ db_test!(device_grant_and_prompts, |app: TestApp| async move {
     assert_eq!(
         out["poll_granted"],
         json!([
-            200,
-            [
-                "access_token",
-                "expires_in",
-                "id_token",
-                "refresh_token",
-                "scope",
-                "token_type"
-            ]
+            "access_token",
+            "expires_at",
+            "expires_in",
+            "id_token",
+            "refresh_token",
+            "scope",
+            "token_type"
         ]),
+        "{out}"
+    );
+    assert_eq!(
+        out["poll_granted_id_token_aud"],
+        c.client_id.as_str(),
         "{out}"
     );
     assert_eq!(
@@ -81,6 +88,29 @@ db_test!(device_grant_and_prompts, |app: TestApp| async move {
         "{out}"
     );
     assert_eq!(out["poll_again"][1]["error"], "invalid_grant", "{out}");
+    assert_eq!(
+        out["entry_approval"]["challenge"]["component"], "ak-provider-oauth2-device-code-finish",
+        "{out}"
+    );
+    assert_eq!(
+        out["entry_errors"],
+        json!([{"code": [{"string": "Invalid code", "code": "invalid"}]}]),
+        "{out}"
+    );
+    assert_eq!(
+        out["entry_poll"],
+        json!([
+            200,
+            [
+                "access_token",
+                "expires_in",
+                "id_token",
+                "scope",
+                "token_type"
+            ]
+        ]),
+        "{out}"
+    );
     assert_eq!(out["amr"], json!(["pwd"]), "{out}");
     assert_eq!(out["prompt_none_same_login"], true, "{out}");
     assert_eq!(out["prompt_login_new_login"], true, "{out}");

@@ -93,3 +93,20 @@ pub fn peer_args(base: &str, c: &Client) -> Value {
         "redirect_uri": c.redirect_uri, "username": "alice", "password": "Alice-pw-1",
     })
 }
+
+/// Makes `slug` the default brand's device code flow (`/device` answers 404 without one).
+pub async fn brand_device_flow(app: &TestApp, slug: &str) {
+    let brand = app.admin("GET", "/api/v3/core/brands/", None).await.json["results"][0].clone();
+    let device_flow = flow(app, slug).await;
+    let r = app
+        .admin(
+            "PATCH",
+            &format!(
+                "/api/v3/core/brands/{}/",
+                brand["brand_uuid"].as_str().unwrap()
+            ),
+            Some(json!({"flow_device_code": device_flow["pk"]})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}

@@ -15,8 +15,17 @@ def out(obj):
     print(json.dumps(obj))
 
 
+# Codes the device-code stage is answered with, in turn; the errors it answered with.
+DEVICE_CODES = []
+DEVICE_CODE_ERRORS = []
+
+
 def _answer(ch, username, password):
     comp = ch.get("component")
+    if comp == "ak-provider-oauth2-device-code" and DEVICE_CODES:
+        if ch.get("response_errors"):
+            DEVICE_CODE_ERRORS.append(ch["response_errors"])
+        return {"code": DEVICE_CODES.pop(0)}
     if comp == "ak-stage-identification":
         return {"uid_field": username}
     if comp == "ak-stage-password":
@@ -66,6 +75,15 @@ def browse(s, url, username, password):
             loc = urllib.parse.urljoin(BASE + "/", ch["to"])
             if not loc.startswith(BASE + "/"):
                 return {"redirect": loc}
+            # A flow handing over to another flow's page (the device-code stage does).
+            while urllib.parse.urlparse(loc).path.startswith("/if/flow/"):
+                parsed = urllib.parse.urlparse(loc)
+                ch = run_flow(s, parsed.path.split("/")[3], parsed.query, username, password)
+                if ch.get("component") != "xak-flow-redirect":
+                    return {"challenge": ch}
+                loc = urllib.parse.urljoin(BASE + "/", ch["to"])
+                if not loc.startswith(BASE + "/"):
+                    return {"redirect": loc}
         url = loc
     raise RuntimeError("too many redirects")
 

@@ -4,6 +4,7 @@
 # exceeded max_age (seen in the ID token's auth_time).
 import time
 
+from authlib.integrations.requests_client import OAuth2Session
 from authlib.jose import JsonWebKey, jwt
 
 slug = ARGS["slug"]
@@ -32,10 +33,27 @@ res["poll_pending"] = poll()
 browser = requests.Session()
 res["device_approval"] = browse(browser, dev["verification_uri_complete"],
                                 ARGS["username"], ARGS["password"])
-granted = poll()
-res["poll_granted"] = [granted[0], sorted(granted[1])]
-res["poll_granted_scope"] = granted[1].get("scope")
+# authlib's client redeems the approved device code.
+device_client = OAuth2Session(cid, secret)
+granted = device_client.fetch_token(conf["token_endpoint"],
+                                    grant_type="urn:ietf:params:oauth:grant-type:device_code",
+                                    device_code=dev["device_code"])
+res["poll_granted"] = sorted(granted)
+res["poll_granted_scope"] = granted.get("scope")
+res["poll_granted_id_token_aud"] = dict(jwt.decode(granted["id_token"], jwks)).get("aud")
 res["poll_again"] = poll()
+
+# Without ?code=: the brand's device-code flow asks for the code (a wrong one first).
+second = requests.post(conf["device_authorization_endpoint"],
+                       data={"client_id": cid, "scope": "openid"}).json()
+DEVICE_CODES.extend(["000000000", second["user_code"]])
+res["entry_approval"] = browse(browser, second["verification_uri"],
+                               ARGS["username"], ARGS["password"])
+res["entry_errors"] = DEVICE_CODE_ERRORS
+r = requests.post(conf["token_endpoint"], auth=(cid, secret), data={
+    "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+    "device_code": second["device_code"]})
+res["entry_poll"] = [r.status_code, sorted(r.json())]
 
 
 def code_flow(extra):

@@ -87,6 +87,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/ak-stage-authenticator-validate.html"),
     ),
     (
+        "ak-provider-oauth2-device-code.html",
+        include_str!("templates/ak-provider-oauth2-device-code.html"),
+    ),
+    (
         "ak-provider-oauth2-device-code-finish.html",
         include_str!("templates/ak-provider-oauth2-device-code-finish.html"),
     ),
