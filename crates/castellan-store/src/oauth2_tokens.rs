@@ -2,11 +2,13 @@
 //! and refresh tokens (one table told apart by `kind`) and device tokens. Tokens are looked up by
 //! their hex SHA-256 ([`hash`]); the token text itself is never indexed (a JWE is longer than a
 //! PostgreSQL index entry may be).
+use std::sync::LazyLock;
+
 use castellan_core::oauth2::{AuthorizationCode, DeviceToken, IssuedToken, TokenGrant, TokenKind};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
-use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use crate::StoreError;
@@ -255,6 +257,38 @@ pub async fn token(
         .as_ref()
         .map(token_row)
         .transpose()
+}
+
+/// [`token`] and the configuration version (`config_version::current`) in one statement: the
+/// first read of introspection and userinfo, whose provider comes from the configuration cache.
+pub async fn token_with_config_version(
+    conn: &mut AnyConnection,
+    kind: TokenKind,
+    token_hash: &str,
+) -> Result<(Option<IssuedToken>, i64), StoreError> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        let columns: Vec<String> = TOKEN_COLUMNS
+            .split(',')
+            .map(|c| format!("t.{}", c.trim()))
+            .collect();
+        format!(
+            "SELECT v.version AS config_version, {} FROM castellan_config_version v \
+             LEFT JOIN providers_oauth2_token t ON t.token_hash = $1 AND t.kind = $2 \
+             WHERE v.id = 1",
+            columns.join(", ")
+        )
+    });
+    let row = sqlx::query(SQL.as_str())
+        .bind(token_hash.to_string())
+        .bind(kind_str(kind))
+        .fetch_one(&mut *conn)
+        .await?;
+    let version = row.try_get::<i64, _>("config_version")?;
+    let token = match opt_text(&row, "kind")? {
+        Some(_) => Some(token_row(&row)?),
+        None => None,
+    };
+    Ok((token, version))
 }
 
 /// Loads a token of `kind` by row id.

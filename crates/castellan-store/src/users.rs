@@ -162,6 +162,35 @@ pub async fn get_by_username(
         .transpose()
 }
 
+/// [`get_by_username`] and the configuration version (`config_version::current`) in one
+/// statement (a `client_credentials` request's service account and its provider's cache check).
+pub async fn get_by_username_with_config_version(
+    conn: &mut AnyConnection,
+    username: &str,
+) -> Result<(Option<User>, i64), StoreError> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let columns: Vec<String> = COLUMNS
+            .split(',')
+            .map(|c| format!("u.{}", c.trim()))
+            .collect();
+        format!(
+            "SELECT v.version AS config_version, {} FROM castellan_config_version v \
+             LEFT JOIN core_user u ON u.username = $1 WHERE v.id = 1",
+            columns.join(", ")
+        )
+    });
+    let row = sqlx::query(SQL.as_str())
+        .bind(username.to_string())
+        .fetch_one(&mut *conn)
+        .await?;
+    let version = row.try_get::<i64, _>("config_version")?;
+    let user = match row.try_get::<Option<i64>, _>("id")? {
+        Some(_) => Some(from_row(&row)?),
+        None => None,
+    };
+    Ok((user, version))
+}
+
 /// Whether another user than `except` already has `username`.
 pub async fn username_taken(
     conn: &mut AnyConnection,

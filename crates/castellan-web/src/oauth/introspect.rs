@@ -13,6 +13,17 @@ use super::token::{Failure, client_with_secret, parse_form, respond};
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// The calling provider's refresh token with this digest.
+async fn own_refresh_token(
+    conn: &mut AnyConnection,
+    p: &OAuth2Provider,
+    hash: &str,
+) -> Result<Option<IssuedToken>, Failure> {
+    Ok(oauth2_tokens::token(conn, TokenKind::Refresh, hash)
+        .await?
+        .filter(|t| t.grant.provider == p.base.pk))
+}
+
 /// The provider's access or refresh token with this value.
 pub async fn own_token(
     conn: &mut AnyConnection,
@@ -39,9 +50,18 @@ pub async fn introspect(
     let form = parse_form(&body);
     let result = async {
         let mut conn = state.store.conn().await.map_err(ApiError::from)?;
-        let (config, creds) = client_with_secret(&state, &mut conn, &parts, &form).await?;
         let value = form.get("token").map(String::as_str).unwrap_or_default();
-        let token = own_token(&mut conn, &config.provider, value).await?;
+        // One statement reads the access token (the usual question) and the configuration
+        // version the client's cached provider is checked against.
+        let hash = token_hash(value);
+        let (access, version) =
+            oauth2_tokens::token_with_config_version(&mut conn, TokenKind::Access, &hash).await?;
+        let (config, creds) =
+            client_with_secret(&state, &mut conn, &parts, &form, Some(version)).await?;
+        let token = match access.filter(|t| t.grant.provider == config.provider.base.pk) {
+            Some(t) => Some(t),
+            None => own_refresh_token(&mut conn, &config.provider, &hash).await?,
+        };
         Ok(introspection::response(
             token.as_ref(),
             &creds.client_id,

@@ -64,10 +64,31 @@ impl ProviderCache {
         conn: &mut AnyConnection,
         client_id: &str,
     ) -> ApiResult<Option<Arc<ProviderConfig>>> {
+        self.get_at(state, conn, client_id, None).await
+    }
+
+    /// The cached configuration of `client_id`, whatever version it was cached at (a hint, to be
+    /// confirmed with [`Self::get_at`]).
+    pub fn peek(&self, client_id: &str) -> Option<Arc<ProviderConfig>> {
+        self.0.lock().ok()?.by_client_id.get(client_id).cloned()
+    }
+
+    /// [`Self::get`] at a configuration `version` the caller read in this request (none: read
+    /// it); no statement when cached.
+    pub async fn get_at(
+        &self,
+        state: &AppState,
+        conn: &mut AnyConnection,
+        client_id: &str,
+        version: Option<i64>,
+    ) -> ApiResult<Option<Arc<ProviderConfig>>> {
         if client_id.is_empty() {
             return Ok(None);
         }
-        let version = config_version::current(conn).await?;
+        let version = match version {
+            Some(v) => v,
+            None => config_version::current(conn).await?,
+        };
         if let Ok(cached) = self.0.lock()
             && cached.version == version
             && let Some(c) = cached.by_client_id.get(client_id)
@@ -113,7 +134,21 @@ impl ProviderCache {
         conn: &mut AnyConnection,
         pk: i64,
     ) -> ApiResult<Option<Arc<ProviderConfig>>> {
-        let version = config_version::current(conn).await?;
+        self.get_by_pk_at(state, conn, pk, None).await
+    }
+
+    /// [`Self::get_by_pk`] at a configuration `version` the caller read in this request.
+    pub async fn get_by_pk_at(
+        &self,
+        state: &AppState,
+        conn: &mut AnyConnection,
+        pk: i64,
+        version: Option<i64>,
+    ) -> ApiResult<Option<Arc<ProviderConfig>>> {
+        let version = match version {
+            Some(v) => v,
+            None => config_version::current(conn).await?,
+        };
         if let Ok(cached) = self.0.lock()
             && cached.version == version
             && let Some(c) = cached.by_pk(pk)
@@ -123,7 +158,8 @@ impl ProviderCache {
         let Some(provider) = oauth2_providers::get(conn, pk).await? else {
             return Ok(None);
         };
-        self.get(state, conn, &provider.client_id).await
+        self.get_at(state, conn, &provider.client_id, Some(version))
+            .await
     }
 }
 

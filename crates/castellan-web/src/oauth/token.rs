@@ -69,6 +69,18 @@ pub async fn client(
     form: &BTreeMap<String, String>,
     require_secret: bool,
 ) -> Result<(Arc<ProviderConfig>, ClientCredentials), Failure> {
+    client_at(state, conn, parts, form, require_secret, None).await
+}
+
+/// [`client`] at a configuration `version` already read in this request.
+pub async fn client_at(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    parts: &Parts,
+    form: &BTreeMap<String, String>,
+    require_secret: bool,
+    version: Option<i64>,
+) -> Result<(Arc<ProviderConfig>, ClientCredentials), Failure> {
     let authorization = parts
         .headers
         .get(header::AUTHORIZATION)
@@ -78,7 +90,7 @@ pub async fn client(
     let config = state
         .flows
         .oauth_providers
-        .get(state, conn, &creds.client_id)
+        .get_at(state, conn, &creds.client_id, version)
         .await?
         .ok_or_else(|| oauth(ErrorCode::InvalidClient, "Client authentication failed"))?;
     let p = &config.provider;
@@ -102,8 +114,9 @@ pub async fn client_with_secret(
     conn: &mut AnyConnection,
     parts: &Parts,
     form: &BTreeMap<String, String>,
+    version: Option<i64>,
 ) -> Result<(Arc<ProviderConfig>, ClientCredentials), Failure> {
-    let (p, creds) = client(state, conn, parts, form, true).await?;
+    let (p, creds) = client_at(state, conn, parts, form, true, version).await?;
     let presented = creds.client_secret.as_deref().unwrap_or_default();
     if !client_auth::secret_matches(&p.provider.client_secret, presented) {
         return Err(oauth(

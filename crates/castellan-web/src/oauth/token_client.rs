@@ -58,6 +58,7 @@ async fn subject_user(
     p: &OAuth2Provider,
     application: &Application,
     secret: &str,
+    prefetched: Prefetched,
 ) -> Result<Subject, Failure> {
     if form.contains_key("client_assertion_type") {
         if form.get("client_assertion_type").map(String::as_str) != Some(ASSERTION_TYPE) {
@@ -71,7 +72,7 @@ async fn subject_user(
     }
     if !secret.is_empty() && client_auth::secret_matches(&p.client_secret, secret) {
         return Ok(Subject::of(
-            service_account(state, conn, p, application).await?,
+            service_account(state, conn, p, application, prefetched).await?,
             "oauth_client_secret",
         ));
     }
@@ -109,16 +110,30 @@ async fn app_password(
     Ok(Subject::of(user, "token"))
 }
 
-/// The provider's service account `ak-<provider name>-client_credentials`, created on first use.
+/// The username of the provider's service account.
+fn service_account_name(p: &OAuth2Provider) -> String {
+    let name: String = p.base.name.chars().take(128).collect();
+    format!("ak-{name}-client_credentials")
+}
+
+/// A service account read ahead, under the username it was read by.
+pub(super) type Prefetched = Option<(String, Option<User>)>;
+
+/// The provider's service account `ak-<provider name>-client_credentials`, created on first use
+/// (`prefetched`: read with the configuration version, when the provider's name was known).
 async fn service_account(
     state: &AppState,
     conn: &mut AnyConnection,
     p: &OAuth2Provider,
     application: &Application,
+    prefetched: Prefetched,
 ) -> Result<User, Failure> {
-    let name: String = p.base.name.chars().take(128).collect();
-    let username = format!("ak-{name}-client_credentials");
-    if let Some(u) = users::get_by_username(conn, &username).await? {
+    let username = service_account_name(p);
+    let found = match prefetched {
+        Some((name, found)) if name == username => found,
+        _ => users::get_by_username(conn, &username).await?,
+    };
+    if let Some(u) = found {
         return if u.is_active {
             Ok(u)
         } else {
@@ -194,10 +209,23 @@ pub async fn grant(
     let creds = client_auth::from_request(authorization, form)?
         .ok_or_else(|| oauth(ErrorCode::InvalidClient, "Client authentication failed"))?;
     let mut conn = state.store.conn().await.map_err(ApiError::from)?;
-    let config = state
-        .flows
-        .oauth_providers
-        .get(state, &mut conn, &creds.client_id)
+    let cache = &state.flows.oauth_providers;
+    // With the provider cached and no assertion or username, the client most likely presents
+    // the provider's secret: its service account is read in the statement that reads the
+    // configuration version.
+    let by_secret = !form.contains_key("client_assertion_type") && !form.contains_key("username");
+    let (prefetched, version) = match cache.peek(&creds.client_id) {
+        Some(cached) if by_secret => {
+            let username = service_account_name(&cached.provider);
+            let (user, version) = users::get_by_username_with_config_version(&mut conn, &username)
+                .await
+                .map_err(ApiError::from)?;
+            (Some((username, user)), Some(version))
+        }
+        _ => (None, None),
+    };
+    let config = cache
+        .get_at(state, &mut conn, &creds.client_id, version)
         .await?
         .ok_or_else(|| oauth(ErrorCode::InvalidClient, "Client authentication failed"))?;
     let p = &config.provider;
@@ -210,7 +238,7 @@ pub async fn grant(
         .clone()
         .or_else(|| form.get("client_assertion").cloned())
         .unwrap_or_default();
-    let who = subject_user(state, &mut conn, form, p, &application, &secret).await?;
+    let who = subject_user(state, &mut conn, form, p, &application, &secret, prefetched).await?;
     let user = who.user;
     let (passing, conn, subject) = allowed(
         state,

@@ -46,8 +46,10 @@ pub async fn userinfo(
     };
     let mut conn = state.store.conn().await?;
     let now = state.store.now();
-    let Some(token) = oauth2_tokens::token(&mut conn, TokenKind::Access, &token_hash(&raw)).await?
-    else {
+    let (token, version) =
+        oauth2_tokens::token_with_config_version(&mut conn, TokenKind::Access, &token_hash(&raw))
+            .await?;
+    let Some(token) = token else {
         return Ok(refuse(
             StatusCode::UNAUTHORIZED,
             ErrorCode::InvalidToken,
@@ -87,7 +89,7 @@ pub async fn userinfo(
         state
             .flows
             .oauth_providers
-            .get_by_pk(&state, &mut conn, token.grant.provider)
+            .get_by_pk_at(&state, &mut conn, token.grant.provider, Some(version))
             .await?,
         users::get(&mut conn, token.grant.user).await?,
     ) else {
