@@ -74,3 +74,18 @@ pub async fn current(conn: &mut AnyConnection) -> Result<i64, StoreError> {
         .await?;
     Ok(row.try_get::<i64, _>("version")?)
 }
+
+/// A `SELECT` of the current version (`config_version`) with the `columns` (comma-separated,
+/// under their own names) of the `table` row matching `on` (alias `t`): the version also comes
+/// back when no row matches, so a request's first read can carry it.
+pub(crate) fn select_with_version(columns: &str, table: &str, on: &str) -> String {
+    let prefixed: Vec<String> = columns
+        .split(',')
+        .map(|c| format!("t.{}", c.trim()))
+        .collect();
+    format!(
+        "SELECT v.version AS config_version, {} FROM castellan_config_version v \
+         LEFT JOIN {table} t ON {on} WHERE v.id = 1",
+        prefixed.join(", ")
+    )
+}

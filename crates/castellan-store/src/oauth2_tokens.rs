@@ -267,15 +267,10 @@ pub async fn token_with_config_version(
     token_hash: &str,
 ) -> Result<(Option<IssuedToken>, i64), StoreError> {
     static SQL: LazyLock<String> = LazyLock::new(|| {
-        let columns: Vec<String> = TOKEN_COLUMNS
-            .split(',')
-            .map(|c| format!("t.{}", c.trim()))
-            .collect();
-        format!(
-            "SELECT v.version AS config_version, {} FROM castellan_config_version v \
-             LEFT JOIN providers_oauth2_token t ON t.token_hash = $1 AND t.kind = $2 \
-             WHERE v.id = 1",
-            columns.join(", ")
+        crate::config_version::select_with_version(
+            TOKEN_COLUMNS,
+            "providers_oauth2_token",
+            "t.token_hash = $1 AND t.kind = $2",
         )
     });
     let row = sqlx::query(SQL.as_str())

@@ -169,15 +169,7 @@ pub async fn get_by_username_with_config_version(
     username: &str,
 ) -> Result<(Option<User>, i64), StoreError> {
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        let columns: Vec<String> = COLUMNS
-            .split(',')
-            .map(|c| format!("u.{}", c.trim()))
-            .collect();
-        format!(
-            "SELECT v.version AS config_version, {} FROM castellan_config_version v \
-             LEFT JOIN core_user u ON u.username = $1 WHERE v.id = 1",
-            columns.join(", ")
-        )
+        crate::config_version::select_with_version(COLUMNS, "core_user", "t.username = $1")
     });
     let row = sqlx::query(SQL.as_str())
         .bind(username.to_string())
