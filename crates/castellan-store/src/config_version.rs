@@ -26,6 +26,10 @@ pub const PROVIDER_TABLES: &[&str] = &[
     "crypto_certificatekeypair",
 ];
 
+/// The group hierarchy, cached per version by every request that resolves a user's groups;
+/// added by the `group_config_version` migration. Memberships are read per request.
+pub const GROUP_TABLES: &[&str] = &["core_group"];
+
 const BUMP: &str = "UPDATE castellan_config_version SET version = version + 1 WHERE id = 1";
 
 /// The trigger DDL for `backend` (used by the migration that creates the counter).
@@ -77,15 +81,22 @@ pub async fn current(conn: &mut AnyConnection) -> Result<i64, StoreError> {
 
 /// A `SELECT` of the current version (`config_version`) with the `columns` (comma-separated,
 /// under their own names) of the `table` row matching `on` (alias `t`): the version also comes
-/// back when no row matches, so a request's first read can carry it.
-pub(crate) fn select_with_version(columns: &str, table: &str, on: &str) -> String {
-    let prefixed: Vec<String> = columns
+/// back when no row matches, so a request's first read can carry it. `expressions` (raw SQL,
+/// each with its own `AS`) are selected too.
+pub(crate) fn select_with_version(
+    columns: &str,
+    expressions: &[&str],
+    table: &str,
+    on: &str,
+) -> String {
+    let mut selected: Vec<String> = columns
         .split(',')
         .map(|c| format!("t.{}", c.trim()))
         .collect();
+    selected.extend(expressions.iter().map(|e| e.to_string()));
     format!(
         "SELECT v.version AS config_version, {} FROM castellan_config_version v \
          LEFT JOIN {table} t ON {on} WHERE v.id = 1",
-        prefixed.join(", ")
+        selected.join(", ")
     )
 }

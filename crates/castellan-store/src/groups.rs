@@ -97,31 +97,53 @@ pub async fn all(conn: &mut AnyConnection) -> Result<Vec<Group>, StoreError> {
         .collect()
 }
 
-/// Every group, and which of them `user` is a direct member of, in one statement (the
-/// authentication path).
-pub async fn all_with_membership(
+/// An SQL expression for the direct groups of the user whose id is the SQL expression `user`:
+/// their ids comma-separated, NULL without any. A column of a larger read, so a request gets a
+/// user's memberships with the row it reads anyway (the hierarchy itself is cached per
+/// configuration version).
+pub(crate) fn direct_ids_sql(postgres: bool, user: &str) -> String {
+    let aggregate = if postgres {
+        "string_agg(group_id, ',')"
+    } else {
+        "group_concat(group_id, ',')"
+    };
+    format!("(SELECT {aggregate} FROM core_user_groups WHERE user_id = {user})")
+}
+
+/// The group ids of a [`direct_ids_sql`] column.
+pub(crate) fn direct_ids(row: &AnyRow, column: &str) -> Result<Vec<Uuid>, StoreError> {
+    split_ids(crate::codec::opt_text(row, column)?)
+}
+
+/// The group ids of a comma-separated list (none for NULL).
+pub(crate) fn split_ids(raw: Option<String>) -> Result<Vec<Uuid>, StoreError> {
+    raw.unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("group_ids: {e}"))))
+        .collect()
+}
+
+/// Whether `conn` talks to PostgreSQL.
+pub(crate) fn is_postgres(conn: &AnyConnection) -> bool {
+    conn.backend_name() == "PostgreSQL"
+}
+
+/// The groups `user` is a direct member of and the configuration version, in one statement.
+pub async fn direct_with_config_version(
     conn: &mut AnyConnection,
     user: i64,
-) -> Result<(Vec<Group>, Vec<Uuid>), StoreError> {
-    let rows = sqlx::query(
-        "SELECT g.group_uuid, g.name, g.is_superuser, g.parent, g.attributes, \
-         CAST(CASE WHEN ug.user_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS member \
-         FROM core_group g LEFT JOIN core_user_groups ug ON ug.group_id = g.group_uuid AND ug.user_id = $1 \
-         ORDER BY g.name",
-    )
-    .bind(user)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut all = Vec::with_capacity(rows.len());
-    let mut direct = Vec::new();
-    for row in &rows {
-        let g = from_row(row)?;
-        if int(row, "member")? == 1 {
-            direct.push(g.pk);
-        }
-        all.push(g);
-    }
-    Ok((all, direct))
+) -> Result<(Vec<Uuid>, i64), StoreError> {
+    let sql = format!(
+        "SELECT version AS config_version, {} AS direct_groups \
+         FROM castellan_config_version WHERE id = 1",
+        direct_ids_sql(is_postgres(conn), "$1")
+    );
+    let row = sqlx::query(&sql).bind(user).fetch_one(&mut *conn).await?;
+    Ok((
+        direct_ids(&row, "direct_groups")?,
+        row.try_get::<i64, _>("config_version")?,
+    ))
 }
 
 /// Filters of `GET /core/groups/`.

@@ -78,6 +78,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "rbac",
         sql: include_str!("../migrations/0012_rbac.sql"),
     },
+    Migration {
+        version: 13,
+        name: "group_config_version",
+        sql: include_str!("../migrations/0013_group_config_version.sql"),
+    },
 ];
 
 /// Trigram indexes for the users search on PostgreSQL, when `pg_trgm` is there or can be made.
@@ -152,6 +157,10 @@ fn render(sql: &str, backend: Backend) -> String {
         .replace(
             "{{PROVIDER_CONFIG_TRIGGERS}}",
             &crate::config_version::table_triggers(backend, crate::config_version::PROVIDER_TABLES),
+        )
+        .replace(
+            "{{GROUP_CONFIG_TRIGGERS}}",
+            &crate::config_version::table_triggers(backend, crate::config_version::GROUP_TABLES),
         );
     match backend {
         Backend::Sqlite => sql

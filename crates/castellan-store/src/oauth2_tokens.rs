@@ -269,6 +269,7 @@ pub async fn token_with_config_version(
     static SQL: LazyLock<String> = LazyLock::new(|| {
         crate::config_version::select_with_version(
             TOKEN_COLUMNS,
+            &[],
             "providers_oauth2_token",
             "t.token_hash = $1 AND t.kind = $2",
         )

@@ -162,25 +162,54 @@ pub async fn get_by_username(
         .transpose()
 }
 
-/// [`get_by_username`] and the configuration version (`config_version::current`) in one
-/// statement (a `client_credentials` request's service account and its provider's cache check).
-pub async fn get_by_username_with_config_version(
-    conn: &mut AnyConnection,
-    username: &str,
-) -> Result<(Option<User>, i64), StoreError> {
-    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        crate::config_version::select_with_version(COLUMNS, "core_user", "t.username = $1")
-    });
-    let row = sqlx::query(SQL.as_str())
-        .bind(username.to_string())
-        .fetch_one(&mut *conn)
-        .await?;
+/// A user with the groups it is a direct member of.
+pub type WithGroups = (User, Vec<Uuid>);
+
+/// The configuration version and the user matching `on` (alias `t`) with its direct groups.
+fn select_with_groups(conn: &AnyConnection, on: &str) -> String {
+    let direct = format!(
+        "{} AS direct_groups",
+        crate::groups::direct_ids_sql(crate::groups::is_postgres(conn), "t.id")
+    );
+    crate::config_version::select_with_version(COLUMNS, &[&direct], "core_user", on)
+}
+
+/// The user (and its groups) and the version of a [`select_with_groups`] row.
+fn with_groups_of(row: &AnyRow) -> Result<(Option<WithGroups>, i64), StoreError> {
     let version = row.try_get::<i64, _>("config_version")?;
     let user = match row.try_get::<Option<i64>, _>("id")? {
-        Some(_) => Some(from_row(&row)?),
+        Some(_) => Some((
+            from_row(row)?,
+            crate::groups::direct_ids(row, "direct_groups")?,
+        )),
         None => None,
     };
     Ok((user, version))
+}
+
+/// [`get_by_username`] with the user's direct groups, and the configuration version
+/// (`config_version::current`), in one statement (a `client_credentials` request's service
+/// account, its groups and its provider's cache check).
+pub async fn get_by_username_with_config_version(
+    conn: &mut AnyConnection,
+    username: &str,
+) -> Result<(Option<WithGroups>, i64), StoreError> {
+    let sql = select_with_groups(conn, "t.username = $1");
+    let row = sqlx::query(&sql)
+        .bind(username.to_string())
+        .fetch_one(&mut *conn)
+        .await?;
+    with_groups_of(&row)
+}
+
+/// [`get`] with the user's direct groups, and the configuration version, in one statement.
+pub async fn get_with_config_version(
+    conn: &mut AnyConnection,
+    pk: i64,
+) -> Result<(Option<WithGroups>, i64), StoreError> {
+    let sql = select_with_groups(conn, "t.id = $1");
+    let row = sqlx::query(&sql).bind(pk).fetch_one(&mut *conn).await?;
+    with_groups_of(&row)
 }
 
 /// Whether another user than `except` already has `username`.
@@ -300,14 +329,6 @@ struct PageUser {
 }
 
 /// Parses a comma-separated list of group UUIDs (an SQL string aggregate).
-fn split_group_ids(raw: Option<String>) -> Result<Vec<Uuid>, StoreError> {
-    raw.unwrap_or_default()
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(|s| Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("group_ids: {e}"))))
-        .collect()
-}
-
 fn page_time(col: &str, raw: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(raw)
         .map(|d| d.with_timezone(&Utc))
@@ -316,7 +337,7 @@ fn page_time(col: &str, raw: &str) -> Result<DateTime<Utc>, StoreError> {
 
 impl PageUser {
     fn into_user(self) -> Result<(User, Vec<Uuid>), StoreError> {
-        let groups = split_group_ids(self.group_ids)?;
+        let groups = crate::groups::split_ids(self.group_ids)?;
         let user = User {
             pk: self.id,
             uuid: self.uuid,
@@ -356,21 +377,20 @@ pub async fn list_with_groups(
 ) -> Result<(Vec<(User, Vec<Uuid>)>, i64), StoreError> {
     if conn.backend_name() == "PostgreSQL" {
         let columns = format!(
-            "{COLUMNS}, (SELECT string_agg(group_id, ',') FROM core_user_groups \
-             WHERE user_id = core_user.id) AS group_ids"
+            "{COLUMNS}, {} AS group_ids",
+            crate::groups::direct_ids_sql(true, "core_user.id")
         );
         let (rows, count) = query(filter, false)
             .fetch(conn, &columns, "core_user", page)
             .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
-            let ids = split_group_ids(crate::codec::opt_text(row, "group_ids")?)?;
+            let ids = crate::groups::direct_ids(row, "group_ids")?;
             out.push((from_row(row)?, ids));
         }
         return Ok((out, count));
     }
-    let aggregate =
-        "(SELECT group_concat(group_id, ',') FROM core_user_groups WHERE user_id = core_user.id)";
+    let aggregate = crate::groups::direct_ids_sql(false, "core_user.id");
     let fields = [
         ("id", "id"),
         ("uuid", "uuid"),
@@ -385,7 +405,7 @@ pub async fn list_with_groups(
         ("path", "path"),
         ("type", "type"),
         ("attributes", "attributes"),
-        ("group_ids", aggregate),
+        ("group_ids", aggregate.as_str()),
     ];
     let sqlite = conn.backend_name() != "PostgreSQL";
     let (json, count) = query(filter, sqlite)

@@ -13,12 +13,13 @@ use castellan_crypto::{hs256, token::constant_time_eq};
 use castellan_store::AnyConnection;
 
 use castellan_store::Conn as DbConn;
-use castellan_store::{groups, rbac, sessions, tokens, users};
+use castellan_store::{rbac, sessions, tokens, users};
 use http::request::Parts;
 use serde_json::Value;
 
 use crate::context::RequestContext;
 use crate::error::ApiError;
+use crate::group_tree::UserGroups;
 use crate::session_binding::{self, Recheck};
 use crate::state::AppState;
 
@@ -125,13 +126,14 @@ pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
         })
 }
 
-/// Builds the principal: the group snapshot and the superuser flag.
+/// Builds the principal from the user's groups: the group snapshot and the superuser flag.
 async fn principal(
     conn: &mut AnyConnection,
     user: User,
+    groups: UserGroups,
     method: AuthMethod,
 ) -> Result<Principal, ApiError> {
-    let (all, direct) = groups::all_with_membership(conn, user.pk).await?;
+    let UserGroups { all, direct } = groups;
     let is_superuser = group::is_superuser(&direct, &all);
     let permissions = if is_superuser {
         PermissionSet::default()
@@ -142,7 +144,7 @@ async fn principal(
         user,
         is_superuser,
         method,
-        groups: Arc::new(all),
+        groups: all,
         impersonation: None,
         permissions: Arc::new(permissions),
     })
@@ -157,7 +159,8 @@ async fn by_token(state: &AppState, value: &str) -> Result<(Principal, DbConn), 
     if token.intent != TokenIntent::Api || token.is_expired(state.store.now()) || !user.is_active {
         return Err(invalid());
     }
-    let p = principal(&mut conn, user, AuthMethod::Token).await?;
+    let groups = state.flows.groups.of_user(&mut conn, user.pk).await?;
+    let p = principal(&mut conn, user, groups, AuthMethod::Token).await?;
     Ok((p, conn))
 }
 
@@ -196,11 +199,9 @@ async fn by_session(
         },
         None => None,
     };
-    // As authentik, an impersonated user counts as active.
-    let Some(user) = users::get(&mut conn, pk)
-        .await?
-        .filter(|u| u.is_active || original.is_some())
-    else {
+    // As authentik, an impersonated user counts as active. Its direct groups come with it.
+    let (found, version) = users::get_with_config_version(&mut conn, pk).await?;
+    let Some((user, direct)) = found.filter(|(u, _)| u.is_active || original.is_some()) else {
         return Ok(None);
     };
     if let Value::Object(data) = &mut session.data {
@@ -229,7 +230,11 @@ async fn by_session(
             return Err(forbidden("CSRF Failed: CSRF token incorrect."));
         }
     }
-    let mut p = principal(&mut conn, user, AuthMethod::Session(sid)).await?;
+    let groups = UserGroups {
+        all: state.flows.groups.at(&mut conn, version).await?,
+        direct,
+    };
+    let mut p = principal(&mut conn, user, groups, AuthMethod::Session(sid)).await?;
     p.impersonation = original.map(|original| {
         Arc::new(Impersonation {
             original,

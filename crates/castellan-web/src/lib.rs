@@ -13,6 +13,7 @@ pub mod error;
 pub mod fields;
 pub mod flow;
 pub mod geoip;
+pub mod group_tree;
 pub mod health;
 pub mod i18n;
 pub mod middleware;

@@ -11,7 +11,7 @@ use castellan_core::oauth2::{OAuth2Provider, ScopeMapping};
 use castellan_core::user::User;
 use castellan_oauth::claims::deep_merge;
 use castellan_policy::expr::{Budget, ExprHost, ExprInputs};
-use castellan_store::{AnyConnection, events, groups, scope_mappings, users};
+use castellan_store::{AnyConnection, events, scope_mappings, users};
 use chrono::Duration;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -37,15 +37,16 @@ fn provider_json(p: &OAuth2Provider) -> Value {
 
 /// The tagged user of `pk` with `ak_groups` set to the direct groups (`None` when missing).
 async fn tagged_user(
+    state: &AppState,
     conn: &mut AnyConnection,
     pk: i64,
-    install_id: &Uuid,
 ) -> ApiResult<Option<Value>> {
-    let Some(user) = users::get(conn, pk).await? else {
+    let (found, version) = users::get_with_config_version(conn, pk).await?;
+    let Some((user, direct)) = found else {
         return Ok(None);
     };
-    let (all, direct) = groups::all_with_membership(conn, pk).await?;
-    Ok(Some(claims_user(&user, &all, &direct, install_id)))
+    let all = state.flows.groups.at(conn, version).await?;
+    Ok(Some(claims_user(&user, &all, &direct, &state.install_id)))
 }
 
 /// The user as mappings see it, from groups already read: the tagged user with `ak_groups` set
@@ -76,7 +77,7 @@ fn anonymous_user() -> Value {
 /// Host functions a mapping may call: `ak_user_by(username=…|pk=…)`; the rest are refused.
 struct MappingHost<'a> {
     conn: &'a mut AnyConnection,
-    install_id: Uuid,
+    state: &'a AppState,
 }
 
 #[async_trait]
@@ -101,7 +102,7 @@ impl ExprHost for MappingHost<'_> {
             None
         };
         match user {
-            Some(u) => crate::flow::user_json::of(self.conn, &u, &self.install_id)
+            Some(u) => crate::flow::user_json::of(self.state, self.conn, &u)
                 .await
                 .map_err(err),
             None => Ok(Value::Null),
@@ -130,10 +131,7 @@ async fn evaluate(
         .with("request", request)
         .with("provider", provider.clone())
         .with("token", token.clone());
-    let mut host = MappingHost {
-        conn,
-        install_id: state.install_id,
-    };
+    let mut host = MappingHost { conn, state };
     let outcome = expression
         .evaluate(inputs, &mut host, &Budget::default())
         .await
@@ -211,7 +209,7 @@ pub async fn scope_claims(
     scopes: &[String],
     token_context: Value,
 ) -> ApiResult<Map<String, Value>> {
-    let user = tagged_user(conn, user_pk, &state.install_id)
+    let user = tagged_user(state, conn, user_pk)
         .await?
         .ok_or(ApiError::NotFound)?;
     let all = scope_mappings::get_many(conn, &provider.property_mappings).await?;

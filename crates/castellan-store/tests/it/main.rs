@@ -4,6 +4,7 @@
 mod blueprints;
 mod config_version;
 mod flows;
+mod groups;
 mod list;
 mod migrations;
 mod oauth2;

@@ -662,7 +662,7 @@ pub async fn check_access(
             .ok_or_else(|| ApiError::field("for_user", "User not found"))?,
         None => admin.0.user.clone(),
     };
-    let tagged = crate::flow::user_json::of(&mut conn, &user, &state.install_id).await?;
+    let tagged = crate::flow::user_json::of(&state, &mut conn, &user).await?;
     let request = castellan_flows::FlowRequest {
         client_ip: ctx.client_ip.clone(),
         user_agent: ctx.user_agent.clone(),

@@ -45,7 +45,7 @@ pub async fn recovery_link(state: &AppState, ctx: RequestContext, pk: i64) -> Ap
     let Some(flow) = flow else {
         return Err(ApiError::field("non_field_errors", "No recovery flow set."));
     };
-    let user = user_json::load(&mut conn, pk, &state.install_id)
+    let user = user_json::load(state, &mut conn, pk)
         .await?
         .ok_or(ApiError::NotFound)?;
     // Planned for the user, not for the administrator asking.

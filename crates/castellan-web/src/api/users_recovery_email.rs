@@ -75,7 +75,7 @@ pub async fn recovery_email(
             "Email stage does not exist.",
         ));
     };
-    let user = user_json::load(&mut conn, id, &state.install_id).await?;
+    let user = user_json::load(&state, &mut conn, id).await?;
     drop(conn);
     let settings: StageSettings =
         serde_json::from_value(Value::Object(stage.config)).unwrap_or_default();

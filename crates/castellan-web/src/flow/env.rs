@@ -245,7 +245,7 @@ impl FlowEnv for StoreFlowEnv {
     }
 
     async fn user(&mut self, pk: i64) -> Result<Option<Value>, EnvError> {
-        user_json::load(&mut self.conn, pk, &self.state.install_id)
+        user_json::load(&self.state, &mut self.conn, pk)
             .await
             .map_err(err)
     }
@@ -262,7 +262,7 @@ impl FlowEnv for StoreFlowEnv {
         else {
             return Ok(None);
         };
-        let tagged = user_json::of(&mut self.conn, &user, &self.state.install_id).await;
+        let tagged = user_json::of(&self.state, &mut self.conn, &user).await;
         tagged.map(Some).map_err(err)
     }
 

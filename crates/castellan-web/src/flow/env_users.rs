@@ -60,7 +60,7 @@ impl StoreFlowEnv {
         {
             return Ok(None);
         }
-        let tagged = user_json::of(&mut self.conn, &user, &self.state.install_id).await;
+        let tagged = user_json::of(&self.state, &mut self.conn, &user).await;
         tagged.map(Some).map_err(err)
     }
 
@@ -84,7 +84,7 @@ impl StoreFlowEnv {
         if !valid {
             return Ok(None);
         }
-        let tagged = user_json::of(&mut self.conn, &user, &self.state.install_id)
+        let tagged = user_json::of(&self.state, &mut self.conn, &user)
             .await
             .map_err(err)?;
         let token = json!({"pk": token.token_uuid.to_string(), "identifier": token.identifier});
@@ -256,7 +256,7 @@ pub async fn write_user(env: &mut StoreFlowEnv, w: UserWrite) -> Result<Value, S
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
-    user_json::load(&mut env.conn, pk, &env.state.install_id)
+    user_json::load(&env.state, &mut env.conn, pk)
         .await
         .map_err(|e| e.to_string())?
         .ok_or_else(|| "the user vanished".to_string())

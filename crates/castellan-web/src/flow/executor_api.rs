@@ -159,7 +159,7 @@ pub(crate) async fn run_executor(
         }
     }
     if let Some(pk) = sess.user {
-        match user_json::load(&mut conn, pk, &state.install_id).await? {
+        match user_json::load(&state, &mut conn, pk).await? {
             Some(u) if u.get("is_active").and_then(Value::as_bool) == Some(true) => {
                 request.is_superuser = u.get("is_superuser").and_then(Value::as_bool) == Some(true);
                 request.user = Some(u);

@@ -97,7 +97,6 @@ pub struct FlowExprHost<'a> {
 impl FlowExprHost<'_> {
     async fn user_by(&mut self, filters: &Map<String, Value>) -> Result<Value, String> {
         let conn = &mut self.env.conn;
-        let install = self.env.state.install_id;
         let mut found = None;
         for (key, value) in filters {
             let text = match value {
@@ -130,7 +129,7 @@ impl FlowExprHost<'_> {
             }
         }
         match found {
-            Some(pk) => Ok(user_json::load(conn, pk, &install)
+            Some(pk) => Ok(user_json::load(&self.env.state, conn, pk)
                 .await
                 .map_err(|e| e.to_string())?
                 .unwrap_or(Value::Null)),

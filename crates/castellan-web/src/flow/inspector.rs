@@ -104,7 +104,7 @@ pub async fn execute(
         .ok_or(ApiError::NotFound)?;
     let raw = cookie(&parts, SESSION_COOKIE);
     let mut sess = session::load(&state, &mut conn, raw.as_deref()).await?;
-    let user = user_json::load(&mut conn, principal.user.pk, &state.install_id).await?;
+    let user = user_json::load(&state, &mut conn, principal.user.pk).await?;
     let request = FlowRequest {
         client_ip: ctx.client_ip.clone(),
         user_agent: ctx.user_agent.clone(),

@@ -41,7 +41,7 @@ pub async fn test(
     let Some(user_pk) = user_pk else {
         return Err(ApiError::field("user", "This field is required."));
     };
-    let Some(user) = user_json::load(&mut conn, user_pk, &state.install_id).await? else {
+    let Some(user) = user_json::load(&state, &mut conn, user_pk).await? else {
         return Err(ApiError::field(
             "user",
             format!("Invalid pk \"{user_pk}\" - object does not exist."),

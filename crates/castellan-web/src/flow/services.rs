@@ -79,6 +79,8 @@ pub struct FlowServices {
     pub oauth_keys: std::sync::Arc<crate::oauth::keys::KeyCache>,
     /// OAuth2 provider configurations by `client_id` (token-side endpoints).
     pub oauth_providers: std::sync::Arc<crate::oauth::provider::ProviderCache>,
+    /// Every group, as of the configuration version.
+    pub groups: std::sync::Arc<crate::group_tree::GroupTree>,
     /// Device authorizations per client IP (`throttle.providers.oauth2.device`).
     pub oauth_device_throttle: std::sync::Arc<crate::oauth::device::DeviceThrottle>,
 }
@@ -98,6 +100,7 @@ impl FlowServices {
             oauth_keys: std::sync::Arc::default(),
             oauth_device_throttle: std::sync::Arc::default(),
             oauth_providers: std::sync::Arc::default(),
+            groups: std::sync::Arc::default(),
         }
     }
 }

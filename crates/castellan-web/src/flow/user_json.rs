@@ -2,9 +2,11 @@
 //! the recursive groups, carried in the plan context as `pending_user`.
 use castellan_core::group::{self, Group};
 use castellan_core::user::{User, user_uid};
-use castellan_store::{AnyConnection, StoreError, groups, users};
+use castellan_store::{AnyConnection, StoreError, users};
 use serde_json::{Value, json};
 use uuid::Uuid;
+
+use crate::state::AppState;
 
 /// Builds the tagged user from the user and every group (membership resolved recursively).
 pub fn tagged(user: &User, all: &[Group], direct: &[Uuid], install_id: &Uuid) -> Value {
@@ -37,26 +39,28 @@ pub fn tagged(user: &User, all: &[Group], direct: &[Uuid], install_id: &Uuid) ->
     })
 }
 
-/// Loads a user by pk as tagged JSON.
+/// Loads a user by pk as tagged JSON (one statement while the group hierarchy is cached).
 pub async fn load(
+    state: &AppState,
     conn: &mut AnyConnection,
     pk: i64,
-    install_id: &Uuid,
 ) -> Result<Option<Value>, StoreError> {
-    let Some(user) = users::get(conn, pk).await? else {
+    let (found, version) = users::get_with_config_version(conn, pk).await?;
+    let Some((user, direct)) = found else {
         return Ok(None);
     };
-    Ok(Some(of(conn, &user, install_id).await?))
+    let all = state.flows.groups.at(conn, version).await?;
+    Ok(Some(tagged(&user, &all, &direct, &state.install_id)))
 }
 
-/// A user already read as tagged JSON (only the groups are loaded).
+/// A user already read as tagged JSON (only its groups are read).
 pub async fn of(
+    state: &AppState,
     conn: &mut AnyConnection,
     user: &User,
-    install_id: &Uuid,
 ) -> Result<Value, StoreError> {
-    let (all, direct) = groups::all_with_membership(conn, user.pk).await?;
-    Ok(tagged(user, &all, &direct, install_id))
+    let groups = state.flows.groups.of_user(conn, user.pk).await?;
+    Ok(tagged(user, &groups.all, &groups.direct, &state.install_id))
 }
 
 /// The pk of a tagged user, when it is a saved user.

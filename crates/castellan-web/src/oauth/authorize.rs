@@ -120,7 +120,7 @@ pub async fn handle(
     let raw = cookie(parts, SESSION_COOKIE);
     let mut sess = session::load(state, &mut conn, raw.as_deref()).await?;
     let user = match sess.user {
-        Some(pk) => user_json::load(&mut conn, pk, &state.install_id)
+        Some(pk) => user_json::load(state, &mut conn, pk)
             .await?
             .filter(|u| u.get("is_active").and_then(Value::as_bool) == Some(true)),
         None => None,

@@ -161,7 +161,7 @@ pub async fn device_page(State(state): State<AppState>, parts: Parts) -> ApiResu
     let raw = crate::auth::cookie(&parts, crate::auth::SESSION_COOKIE);
     let mut sess = session::load(&state, &mut conn, raw.as_deref()).await?;
     let user = match sess.user {
-        Some(pk) => user_json::load(&mut conn, pk, &state.install_id).await?,
+        Some(pk) => user_json::load(&state, &mut conn, pk).await?,
         None => None,
     };
     let code = params.get("code").filter(|c| !c.is_empty());

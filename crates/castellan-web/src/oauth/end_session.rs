@@ -90,7 +90,7 @@ pub async fn end_session(
     let raw = cookie(&parts, SESSION_COOKIE);
     let mut sess = session::load(&state, &mut conn, raw.as_deref()).await?;
     let user = match sess.user {
-        Some(pk) => user_json::load(&mut conn, pk, &state.install_id).await?,
+        Some(pk) => user_json::load(&state, &mut conn, pk).await?,
         None => None,
     };
     let Some(user) = user else {

@@ -5,7 +5,7 @@ use castellan_core::application::Application;
 use castellan_core::oauth2::TokenGrant;
 use castellan_core::user::User;
 use castellan_oauth::error::ErrorCode;
-use castellan_store::{AnyConnection, Tx, groups, users};
+use castellan_store::{AnyConnection, Tx, users};
 use http::request::Parts;
 
 use super::issue::{IssueRequest, issue, token_body};
@@ -59,8 +59,9 @@ pub async fn finish(state: &AppState, mut tx: Tx, parts: &Parts, f: Finish<'_>) 
     let now = state.store.now();
     let mut who = login::from_authenticated_session(&mut tx, f.grant.session, now).await?;
     // The user was read by `subject`; its groups are read once here for the scope mappings.
-    let (all, direct) = groups::all_with_membership(&mut tx, f.user.pk).await?;
-    let subject = crate::oauth_claims::claims_user(f.user, &all, &direct, &state.install_id);
+    let groups = state.flows.groups.of_user(&mut tx, f.user.pk).await?;
+    let subject =
+        crate::oauth_claims::claims_user(f.user, &groups.all, &groups.direct, &state.install_id);
     who.auth_time = f.grant.auth_time.or(who.auth_time);
     let issued = issue(
         state,

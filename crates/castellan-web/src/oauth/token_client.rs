@@ -18,6 +18,7 @@ use castellan_store::users::NewUser;
 use castellan_store::{AnyConnection, groups, tokens, users};
 use http::request::Parts;
 use serde_json::{Map, Value, json};
+use uuid::Uuid;
 
 use super::issue::{IssueRequest, Login, issue, token_body};
 use super::token::{Failure, GrantResult, oauth};
@@ -37,6 +38,8 @@ pub(super) struct Subject {
     pub method_args: Value,
     /// Added to the application's policy context (`oauth_jwt` for assertions).
     pub policy_context: Map<String, Value>,
+    /// The user's direct groups, when they were read with the user.
+    pub direct_groups: Option<Vec<Uuid>>,
 }
 
 impl Subject {
@@ -46,6 +49,7 @@ impl Subject {
             method,
             method_args: json!({}),
             policy_context: Map::new(),
+            direct_groups: None,
         }
     }
 }
@@ -71,10 +75,12 @@ async fn subject_user(
         return app_password(state, conn, username, password).await;
     }
     if !secret.is_empty() && client_auth::secret_matches(&p.client_secret, secret) {
-        return Ok(Subject::of(
-            service_account(state, conn, p, application, prefetched).await?,
-            "oauth_client_secret",
-        ));
+        let (user, direct_groups) =
+            service_account(state, conn, p, application, prefetched).await?;
+        return Ok(Subject {
+            direct_groups,
+            ..Subject::of(user, "oauth_client_secret")
+        });
     }
     // Neither the provider's secret nor base64 `username:app password`: the client failed to
     // authenticate (RFC 6749 §5.2).
@@ -116,26 +122,29 @@ fn service_account_name(p: &OAuth2Provider) -> String {
     format!("ak-{name}-client_credentials")
 }
 
-/// A service account read ahead, under the username it was read by.
-pub(super) type Prefetched = Option<(String, Option<User>)>;
+/// A service account (with its direct groups) read ahead, under the username it was read by.
+pub(super) type Prefetched = Option<(String, Option<users::WithGroups>)>;
 
 /// The provider's service account `ak-<provider name>-client_credentials`, created on first use
-/// (`prefetched`: read with the configuration version, when the provider's name was known).
+/// (`prefetched`: read with the configuration version, when the provider's name was known), with
+/// its direct groups when they were read with it.
 async fn service_account(
     state: &AppState,
     conn: &mut AnyConnection,
     p: &OAuth2Provider,
     application: &Application,
     prefetched: Prefetched,
-) -> Result<User, Failure> {
+) -> Result<(User, Option<Vec<Uuid>>), Failure> {
     let username = service_account_name(p);
     let found = match prefetched {
-        Some((name, found)) if name == username => found,
-        _ => users::get_by_username(conn, &username).await?,
+        Some((name, found)) if name == username => found.map(|(u, direct)| (u, Some(direct))),
+        _ => users::get_by_username(conn, &username)
+            .await?
+            .map(|u| (u, None)),
     };
-    if let Some(u) = found {
+    if let Some((u, direct)) = found {
         return if u.is_active {
-            Ok(u)
+            Ok((u, direct))
         } else {
             Err(oauth(
                 ErrorCode::InvalidGrant,
@@ -154,25 +163,37 @@ async fn service_account(
         attributes: json!({"goauthentik.io/user/generated": true}),
         last_login: None,
     };
-    Ok(users::create(conn, &new, state.store.now()).await?)
+    Ok((
+        users::create(conn, &new, state.store.now()).await?,
+        Some(Vec::new()),
+    ))
 }
 
 /// Whether the application's policies let `user` in; hands the connection back, with the user
-/// as scope mappings see it (its groups are read once, for both).
+/// as scope mappings see it (its groups are read once, for both, unless `direct` came with the
+/// user).
 async fn allowed(
     state: &AppState,
     conn: castellan_store::Conn,
     parts: &Parts,
     application: &Application,
-    user: &User,
-    context: &Map<String, Value>,
+    who: &Subject,
     version: i64,
 ) -> Result<(bool, castellan_store::Conn, Value), Failure> {
+    let (user, context) = (&who.user, &who.policy_context);
     let ctx = RequestContext::of(parts, state);
     let mut env = StoreFlowEnv::new(state.clone(), conn, ctx.clone());
     // The provider cache read the configuration version of this request already.
     env.config_at = Some(state.flows.config.sync_to(version));
-    let (all, direct) = groups::all_with_membership(&mut env.conn, user.pk).await?;
+    let all = state.flows.groups.at(&mut env.conn, version).await?;
+    let direct = match &who.direct_groups {
+        Some(direct) => direct.clone(),
+        None => {
+            groups::direct_with_config_version(&mut env.conn, user.pk)
+                .await?
+                .0
+        }
+    };
     let tagged = crate::flow::user_json::tagged(user, &all, &direct, &state.install_id);
     let subject = crate::oauth_claims::claims_user(user, &all, &direct, &state.install_id);
     let request = castellan_flows::FlowRequest {
@@ -239,17 +260,9 @@ pub async fn grant(
         .or_else(|| form.get("client_assertion").cloned())
         .unwrap_or_default();
     let who = subject_user(state, &mut conn, form, p, &application, &secret, prefetched).await?;
+    let (passing, conn, subject) =
+        allowed(state, conn, parts, &application, &who, config.version).await?;
     let user = who.user;
-    let (passing, conn, subject) = allowed(
-        state,
-        conn,
-        parts,
-        &application,
-        &user,
-        &who.policy_context,
-        config.version,
-    )
-    .await?;
     if !passing {
         return Err(oauth(ErrorCode::InvalidGrant, "Policy denied access"));
     }

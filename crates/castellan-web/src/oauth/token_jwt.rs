@@ -130,5 +130,6 @@ pub(super) async fn subject_user(
         method: "jwt",
         method_args: json!({"jwt": claims, "source": source_ref, "jwk_id": kid}),
         policy_context: Map::from_iter([("oauth_jwt".to_owned(), Value::Object(claims))]),
+        direct_groups: None,
     })
 }

@@ -7,7 +7,7 @@ use castellan_core::oauth2::TokenKind;
 use castellan_oauth::bearer::{bearer_token, www_authenticate};
 use castellan_oauth::error::ErrorCode;
 use castellan_oauth::tokens::token_hash;
-use castellan_store::{groups, oauth2_tokens, users};
+use castellan_store::{oauth2_tokens, users};
 use http::request::Parts;
 use serde_json::{Map, Value, json};
 
@@ -85,14 +85,14 @@ pub async fn userinfo(
             "Token does not have the openid scope",
         ));
     }
-    let (Some(config), Some(user)) = (
-        state
-            .flows
-            .oauth_providers
-            .get_by_pk_at(&state, &mut conn, token.grant.provider, Some(version))
-            .await?,
-        users::get(&mut conn, token.grant.user).await?,
-    ) else {
+    let config = state
+        .flows
+        .oauth_providers
+        .get_by_pk_at(&state, &mut conn, token.grant.provider, Some(version))
+        .await?;
+    // The user with its direct groups; the group hierarchy comes from the cache.
+    let (found, user_version) = users::get_with_config_version(&mut conn, token.grant.user).await?;
+    let (Some(config), Some((user, direct))) = (config, found) else {
         return Ok(refuse(
             StatusCode::UNAUTHORIZED,
             ErrorCode::InvalidToken,
@@ -101,7 +101,7 @@ pub async fn userinfo(
     };
     let context = json!({"scope": token.grant.scope, "user": user.pk});
     let p = &config.provider;
-    let (all, direct) = groups::all_with_membership(&mut conn, user.pk).await?;
+    let all = state.flows.groups.at(&mut conn, user_version).await?;
     let subject = crate::oauth_claims::claims_user(&user, &all, &direct, &state.install_id);
     let mappings = crate::oauth_claims::select(&config.mappings, Some(&token.grant.scope));
     let claims =

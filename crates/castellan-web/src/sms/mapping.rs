@@ -85,7 +85,7 @@ pub async fn payload(
 async fn inputs(env: &mut StoreFlowEnv, sms: &SmsMessage) -> ExprInputs {
     let pk = sms.user.as_ref().and_then(user_json::pk);
     let loaded = match pk {
-        Some(pk) => user_json::load(&mut env.conn, pk, &env.state.install_id)
+        Some(pk) => user_json::load(&env.state, &mut env.conn, pk)
             .await
             .ok()
             .flatten(),

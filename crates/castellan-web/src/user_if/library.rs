@@ -59,7 +59,7 @@ async fn show(state: &AppState, parts: &Parts) -> Result<Response, Refusal> {
     };
     let (apps, _) = applications::list(&mut conn, &f, page).await?;
     let user = &v.principal.user;
-    let tagged = user_json::of(&mut conn, user, &state.install_id).await?;
+    let tagged = user_json::of(state, &mut conn, user).await?;
     let ctx = RequestContext::of(parts, state);
     let request = FlowRequest {
         client_ip: ctx.client_ip.clone(),

@@ -46,6 +46,7 @@ mod form_browser;
 mod fuzz;
 mod geoip;
 mod golden;
+mod group_tree;
 mod groups;
 mod impersonation;
 mod invitations;

@@ -36,7 +36,12 @@ async fn token(app: &TestApp, c: &Client, form: &[(&str, &str)]) -> Response {
     token_as(app, &c.client_id, &c.client_secret, form).await
 }
 
-async fn token_as(app: &TestApp, id: &str, secret: &str, form: &[(&str, &str)]) -> Response {
+pub(crate) async fn token_as(
+    app: &TestApp,
+    id: &str,
+    secret: &str,
+    form: &[(&str, &str)],
+) -> Response {
     let body = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(form)
         .finish();

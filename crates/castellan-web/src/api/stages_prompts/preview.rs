@@ -49,7 +49,7 @@ pub async fn preview(
     let config =
         model_api::validate_config(&mut conn, &SPEC, &body, false, None, &mut errors).await?;
     model_api::finish(errors)?;
-    let user = user_json::load(&mut conn, admin.user.pk, &state.install_id).await?;
+    let user = user_json::load(&state, &mut conn, admin.user.pk).await?;
     let request = FlowRequest {
         client_ip: ctx.client_ip.clone(),
         user_agent: ctx.user_agent.clone(),
