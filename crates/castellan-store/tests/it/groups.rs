@@ -2,8 +2,6 @@
 //! and the group hierarchy moves the configuration version (it is cached per version), while
 //! memberships do not.
 use castellan_core::group::Group;
-use castellan_core::user::UserType;
-use castellan_store::users::NewUser;
 use castellan_store::{AnyConnection, config_version, groups, users};
 use castellan_testkit::{TestApp, db_test};
 use serde_json::json;
@@ -19,24 +17,6 @@ fn group(name: &str, parent: Option<Uuid>) -> Group {
     }
 }
 
-async fn user(conn: &mut AnyConnection, username: &str) -> i64 {
-    let new = NewUser {
-        username: username.into(),
-        name: username.into(),
-        email: format!("{username}@example.org"),
-        password: String::new(),
-        is_active: true,
-        path: "users".into(),
-        user_type: UserType::Internal,
-        attributes: json!({}),
-        last_login: None,
-    };
-    users::create(conn, &new, chrono::Utc::now())
-        .await
-        .unwrap()
-        .pk
-}
-
 fn sorted(mut ids: Vec<Uuid>) -> Vec<Uuid> {
     ids.sort();
     ids
@@ -47,8 +27,8 @@ db_test!(
     |app: TestApp| async move {
         let app = app;
         let mut conn = app.store.conn().await.unwrap();
-        let alone = user(&mut conn, "alone").await;
-        let member = user(&mut conn, "member").await;
+        let (alone, _) = app.user_with_token("alone").await;
+        let (member, _) = app.user_with_token("member").await;
         let parent = group("parent", None);
         let child = group("child", Some(parent.pk));
         let other = group("other", None);
@@ -108,7 +88,7 @@ db_test!(
     |app: TestApp| async move {
         let app = app;
         let mut conn = app.store.conn().await.unwrap();
-        let member = user(&mut conn, "member").await;
+        let (member, _) = app.user_with_token("member").await;
         let mut last = config_version::current(&mut conn).await.unwrap();
         let mut moved = async |conn: &mut AnyConnection, what: &str| {
             let now = config_version::current(conn).await.unwrap();

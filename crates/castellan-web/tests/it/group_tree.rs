@@ -10,6 +10,16 @@ use uuid::Uuid;
 use crate::oauth_errors::token_as;
 use crate::oauth_support::setup;
 
+fn group(name: &str, is_superuser: bool) -> Group {
+    Group {
+        pk: Uuid::new_v4(),
+        name: name.into(),
+        is_superuser,
+        parent: None,
+        attributes: json!({}),
+    }
+}
+
 async fn save(app: &TestApp, g: &Group, create: bool) {
     let mut conn = app.store.conn().await.unwrap();
     if create {
@@ -17,6 +27,17 @@ async fn save(app: &TestApp, g: &Group, create: bool) {
     } else {
         groups::update(&mut conn, g).await.unwrap();
     }
+}
+
+async fn userinfo(app: &TestApp, access: &str) -> castellan_testkit::Response {
+    let bearer = format!("Bearer {access}");
+    app.send(
+        "GET",
+        "/application/o/userinfo/",
+        None,
+        &[("authorization", &bearer)],
+    )
+    .await
 }
 
 async fn status_as(app: &TestApp, key: &str, path: &str) -> u16 {
@@ -31,13 +52,7 @@ db_test!(
     |app: TestApp| async move {
         let app = app;
         let (grace, key) = app.user_with_token("grace").await;
-        let mut staff = Group {
-            pk: Uuid::new_v4(),
-            name: "staff".into(),
-            is_superuser: false,
-            parent: None,
-            attributes: json!({}),
-        };
+        let mut staff = group("staff", false);
         save(&app, &staff, true).await;
         let mut conn = app.store.conn().await.unwrap();
         users::add_to_group(&mut conn, grace, staff.pk)
@@ -57,13 +72,7 @@ db_test!(
         staff.is_superuser = false;
         save(&app, &staff, false).await;
         assert_eq!(status_as(&app, &key, "/api/v3/core/groups/").await, 403);
-        let mut root = Group {
-            pk: Uuid::new_v4(),
-            name: "root".into(),
-            is_superuser: true,
-            parent: None,
-            attributes: json!({}),
-        };
+        let mut root = group("root", true);
         save(&app, &root, true).await;
         assert_eq!(status_as(&app, &key, "/api/v3/core/groups/").await, 403);
         root.parent = Some(staff.pk);
@@ -102,13 +111,7 @@ db_test!(
             .unwrap()
             .expect("service account");
         drop(conn);
-        let mut ops = Group {
-            pk: Uuid::new_v4(),
-            name: "ops".into(),
-            is_superuser: false,
-            parent: None,
-            attributes: json!({}),
-        };
+        let mut ops = group("ops", false);
         save(&app, &ops, true).await;
         let mut conn = app.store.conn().await.unwrap();
         users::add_to_group(&mut conn, account.pk, ops.pk)
@@ -126,27 +129,12 @@ db_test!(
         assert_eq!(r.status, 200, "{}", r.text);
         assert_eq!(id_token_groups(&r.json), json!(["operations"]));
         let access = r.json["access_token"].as_str().unwrap().to_string();
-        let bearer = format!("Bearer {access}");
-        let info = app
-            .send(
-                "GET",
-                "/application/o/userinfo/",
-                None,
-                &[("authorization", &bearer)],
-            )
-            .await;
+        let info = userinfo(&app, &access).await;
         assert_eq!(info.status, 200, "{}", info.text);
         assert_eq!(info.json["groups"], json!(["operations"]));
         ops.name = "platform".into();
         save(&app, &ops, false).await;
-        let info = app
-            .send(
-                "GET",
-                "/application/o/userinfo/",
-                None,
-                &[("authorization", &bearer)],
-            )
-            .await;
+        let info = userinfo(&app, &access).await;
         assert_eq!(info.json["groups"], json!(["platform"]));
     }
 );
