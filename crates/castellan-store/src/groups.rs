@@ -124,11 +124,6 @@ pub(crate) fn split_ids(raw: Option<String>) -> Result<Vec<Uuid>, StoreError> {
         .collect()
 }
 
-/// Whether `conn` talks to PostgreSQL.
-pub(crate) fn is_postgres(conn: &AnyConnection) -> bool {
-    conn.backend_name() == "PostgreSQL"
-}
-
 /// The groups `user` is a direct member of and the configuration version, in one statement.
 pub async fn direct_with_config_version(
     conn: &mut AnyConnection,
@@ -137,7 +132,7 @@ pub async fn direct_with_config_version(
     let sql = format!(
         "SELECT version AS config_version, {} AS direct_groups \
          FROM castellan_config_version WHERE id = 1",
-        direct_ids_sql(is_postgres(conn), "$1")
+        direct_ids_sql(crate::pool::is_postgres(conn), "$1")
     );
     let row = sqlx::query(&sql).bind(user).fetch_one(&mut *conn).await?;
     Ok((

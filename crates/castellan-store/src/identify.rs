@@ -12,8 +12,7 @@ pub async fn find_user(
     value: &str,
     case_insensitive: bool,
 ) -> Result<Option<User>, StoreError> {
-    let postgres = conn.backend_name().eq_ignore_ascii_case("postgres")
-        || conn.backend_name().eq_ignore_ascii_case("postgresql");
+    let postgres = crate::pool::is_postgres(conn);
     let mut clauses = Vec::new();
     for field in fields {
         let column = match field.as_str() {

@@ -156,7 +156,7 @@ impl ListQuery {
         from: &str,
         page: Page,
     ) -> Result<(String, i64), StoreError> {
-        let postgres = conn.backend_name() == "PostgreSQL";
+        let postgres = crate::pool::is_postgres(conn);
         let where_clause = self.where_clause();
         let count_sql = format!("SELECT COUNT(*) AS n FROM {from}{where_clause}");
         let count: i64 = bind_all(sqlx::query(&count_sql), &self.params)

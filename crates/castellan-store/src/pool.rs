@@ -57,6 +57,11 @@ impl Default for StoreOptions {
     }
 }
 
+/// Whether `conn` talks to PostgreSQL (for the few statements whose SQL differs).
+pub(crate) fn is_postgres(conn: &sqlx::AnyConnection) -> bool {
+    conn.backend_name() == "PostgreSQL"
+}
+
 /// The database handle shared by the whole process.
 #[derive(Debug, Clone)]
 pub struct Store {

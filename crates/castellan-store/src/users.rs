@@ -169,7 +169,7 @@ pub type WithGroups = (User, Vec<Uuid>);
 fn select_with_groups(conn: &AnyConnection, on: &str) -> String {
     let direct = format!(
         "{} AS direct_groups",
-        crate::groups::direct_ids_sql(crate::groups::is_postgres(conn), "t.id")
+        crate::groups::direct_ids_sql(crate::pool::is_postgres(conn), "t.id")
     );
     crate::config_version::select_with_version(COLUMNS, &[&direct], "core_user", on)
 }
@@ -300,7 +300,7 @@ pub async fn list(
     filter: &UserFilter,
     page: Page,
 ) -> Result<(Vec<User>, i64), StoreError> {
-    let sqlite = conn.backend_name() != "PostgreSQL";
+    let sqlite = !crate::pool::is_postgres(conn);
     let (rows, count) = query(filter, sqlite)
         .fetch(conn, COLUMNS, "core_user", page)
         .await?;
@@ -375,7 +375,7 @@ pub async fn list_with_groups(
     filter: &UserFilter,
     page: Page,
 ) -> Result<(Vec<(User, Vec<Uuid>)>, i64), StoreError> {
-    if conn.backend_name() == "PostgreSQL" {
+    if crate::pool::is_postgres(conn) {
         let columns = format!(
             "{COLUMNS}, {} AS group_ids",
             crate::groups::direct_ids_sql(true, "core_user.id")
@@ -407,7 +407,7 @@ pub async fn list_with_groups(
         ("attributes", "attributes"),
         ("group_ids", aggregate.as_str()),
     ];
-    let sqlite = conn.backend_name() != "PostgreSQL";
+    let sqlite = !crate::pool::is_postgres(conn);
     let (json, count) = query(filter, sqlite)
         .fetch_json_page(conn, &fields, "core_user", page)
         .await?;
