@@ -1,5 +1,6 @@
 //! Encoding of UUIDs, timestamps and JSON in the portable TEXT columns, and row accessors that
-//! behave the same on both backends.
+//! behave the same on both backends and on both SQLite paths (sqlx, and the direct path of
+//! [`crate::direct`]).
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -24,61 +25,106 @@ fn parse_ts(col: &str, raw: &str) -> Result<DateTime<Utc>, StoreError> {
         .map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
 }
 
-/// Reads a text column.
-pub fn text(row: &AnyRow, col: &str) -> Result<String, StoreError> {
-    Ok(row.try_get::<String, _>(col)?)
+/// A result row, read by column name, whichever driver returned it.
+pub trait RowRead {
+    /// A text column (`None` for NULL).
+    fn read_text(&self, col: &str) -> Result<Option<String>, StoreError>;
+    /// An integer column (`None` for NULL).
+    fn read_int(&self, col: &str) -> Result<Option<i64>, StoreError>;
+    /// A boolean column (SQLite stores it as an integer; `None` for NULL).
+    fn read_bool(&self, col: &str) -> Result<Option<bool>, StoreError>;
 }
 
-/// Reads a nullable text column.
-pub fn opt_text(row: &AnyRow, col: &str) -> Result<Option<String>, StoreError> {
-    Ok(row.try_get::<Option<String>, _>(col)?)
-}
+impl RowRead for AnyRow {
+    fn read_text(&self, col: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.try_get::<Option<String>, _>(col)?)
+    }
 
-/// Reads an integer column.
-pub fn int(row: &AnyRow, col: &str) -> Result<i64, StoreError> {
-    Ok(row.try_get::<i64, _>(col)?)
-}
+    fn read_int(&self, col: &str) -> Result<Option<i64>, StoreError> {
+        Ok(self.try_get::<Option<i64>, _>(col)?)
+    }
 
-/// Reads a nullable integer column.
-pub fn opt_int(row: &AnyRow, col: &str) -> Result<Option<i64>, StoreError> {
-    Ok(row.try_get::<Option<i64>, _>(col)?)
-}
-
-/// Reads a boolean column (SQLite may report it as an integer).
-pub fn boolean(row: &AnyRow, col: &str) -> Result<bool, StoreError> {
-    match row.try_get::<bool, _>(col) {
-        Ok(v) => Ok(v),
-        Err(_) => Ok(row.try_get::<i64, _>(col)? != 0),
+    fn read_bool(&self, col: &str) -> Result<Option<bool>, StoreError> {
+        match self.try_get::<Option<bool>, _>(col) {
+            Ok(v) => Ok(v),
+            Err(_) => Ok(self.try_get::<Option<i64>, _>(col)?.map(|v| v != 0)),
+        }
     }
 }
 
+impl RowRead for rusqlite::Row<'_> {
+    fn read_text(&self, col: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.get::<_, Option<String>>(col)?)
+    }
+
+    fn read_int(&self, col: &str) -> Result<Option<i64>, StoreError> {
+        Ok(self.get::<_, Option<i64>>(col)?)
+    }
+
+    fn read_bool(&self, col: &str) -> Result<Option<bool>, StoreError> {
+        Ok(self.get::<_, Option<i64>>(col)?.map(|v| v != 0))
+    }
+}
+
+fn not_null<T>(col: &str, value: Option<T>) -> Result<T, StoreError> {
+    value.ok_or_else(|| StoreError::Corrupt(format!("{col}: unexpected NULL")))
+}
+
+/// Reads a text column.
+pub fn text(row: &(impl RowRead + ?Sized), col: &str) -> Result<String, StoreError> {
+    not_null(col, row.read_text(col)?)
+}
+
+/// Reads a nullable text column.
+pub fn opt_text(row: &(impl RowRead + ?Sized), col: &str) -> Result<Option<String>, StoreError> {
+    row.read_text(col)
+}
+
+/// Reads an integer column.
+pub fn int(row: &(impl RowRead + ?Sized), col: &str) -> Result<i64, StoreError> {
+    not_null(col, row.read_int(col)?)
+}
+
+/// Reads a nullable integer column.
+pub fn opt_int(row: &(impl RowRead + ?Sized), col: &str) -> Result<Option<i64>, StoreError> {
+    row.read_int(col)
+}
+
+/// Reads a boolean column (SQLite may report it as an integer).
+pub fn boolean(row: &(impl RowRead + ?Sized), col: &str) -> Result<bool, StoreError> {
+    not_null(col, row.read_bool(col)?)
+}
+
 /// Reads a UUID stored as text.
-pub fn uuid(row: &AnyRow, col: &str) -> Result<Uuid, StoreError> {
+pub fn uuid(row: &(impl RowRead + ?Sized), col: &str) -> Result<Uuid, StoreError> {
     let raw = text(row, col)?;
     Uuid::parse_str(&raw).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
 }
 
 /// Reads a nullable UUID stored as text.
-pub fn opt_uuid(row: &AnyRow, col: &str) -> Result<Option<Uuid>, StoreError> {
+pub fn opt_uuid(row: &(impl RowRead + ?Sized), col: &str) -> Result<Option<Uuid>, StoreError> {
     opt_text(row, col)?
         .map(|raw| Uuid::parse_str(&raw).map_err(|e| StoreError::Corrupt(format!("{col}: {e}"))))
         .transpose()
 }
 
 /// Reads a timestamp column.
-pub fn time(row: &AnyRow, col: &str) -> Result<DateTime<Utc>, StoreError> {
+pub fn time(row: &(impl RowRead + ?Sized), col: &str) -> Result<DateTime<Utc>, StoreError> {
     parse_ts(col, &text(row, col)?)
 }
 
 /// Reads a nullable timestamp column.
-pub fn opt_time(row: &AnyRow, col: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+pub fn opt_time(
+    row: &(impl RowRead + ?Sized),
+    col: &str,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
     opt_text(row, col)?
         .map(|raw| parse_ts(col, &raw))
         .transpose()
 }
 
 /// Reads a JSON column.
-pub fn json(row: &AnyRow, col: &str) -> Result<serde_json::Value, StoreError> {
+pub fn json(row: &(impl RowRead + ?Sized), col: &str) -> Result<serde_json::Value, StoreError> {
     let raw = text(row, col)?;
     serde_json::from_str(&raw).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
 }

@@ -111,7 +111,10 @@ pub(crate) fn direct_ids_sql(postgres: bool, user: &str) -> String {
 }
 
 /// The group ids of a [`direct_ids_sql`] column.
-pub(crate) fn direct_ids(row: &AnyRow, column: &str) -> Result<Vec<Uuid>, StoreError> {
+pub(crate) fn direct_ids(
+    row: &(impl crate::codec::RowRead + ?Sized),
+    column: &str,
+) -> Result<Vec<Uuid>, StoreError> {
     split_ids(crate::codec::opt_text(row, column)?)
 }
 

@@ -83,6 +83,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "group_config_version",
         sql: include_str!("../migrations/0013_group_config_version.sql"),
     },
+    Migration {
+        version: 14,
+        name: "events_action_index",
+        sql: include_str!("../migrations/0014_events_action_index.sql"),
+    },
 ];
 
 /// Trigram indexes for the users search on PostgreSQL, when `pg_trgm` is there or can be made.

@@ -7,14 +7,15 @@ use std::sync::LazyLock;
 use castellan_core::oauth2::{AuthorizationCode, DeviceToken, IssuedToken, TokenGrant, TokenKind};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
+use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use crate::StoreError;
 use crate::codec::{
-    boolean, int, json, opt_int, opt_text, opt_time, opt_ts, opt_uuid, text, time, ts,
+    RowRead, boolean, int, json, opt_int, opt_text, opt_time, opt_ts, opt_uuid, text, time, ts,
 };
+use crate::db::{Arg, Db};
 use crate::list::{ListQuery, Param};
 
 /// The digest tokens are found by (hex SHA-256 of the token text).
@@ -29,7 +30,7 @@ fn kind_str(kind: TokenKind) -> &'static str {
     }
 }
 
-fn scope_of(row: &AnyRow) -> Result<Vec<String>, StoreError> {
+fn scope_of(row: &(impl RowRead + ?Sized)) -> Result<Vec<String>, StoreError> {
     match json(row, "scope")? {
         Value::Array(items) => Ok(items
             .into_iter()
@@ -43,7 +44,7 @@ fn scope_json(scope: &[String]) -> String {
     Value::Array(scope.iter().cloned().map(Value::String).collect()).to_string()
 }
 
-fn grant(row: &AnyRow) -> Result<TokenGrant, StoreError> {
+fn grant(row: &(impl RowRead + ?Sized)) -> Result<TokenGrant, StoreError> {
     Ok(TokenGrant {
         provider: int(row, "provider_id")?,
         user: int(row, "user_id")?,
@@ -188,7 +189,7 @@ pub async fn delete_code(conn: &mut AnyConnection, pk: i64) -> Result<(), StoreE
 const TOKEN_COLUMNS: &str = "id, kind, provider_id, user_id, token, expires, scope, revoked, \
                              id_token, from_code, auth_time, session, created";
 
-fn token_row(row: &AnyRow) -> Result<IssuedToken, StoreError> {
+fn token_row(row: &(impl RowRead + ?Sized)) -> Result<IssuedToken, StoreError> {
     let kind = text(row, "kind")?;
     let id_token = match json(row, "id_token")? {
         Value::Object(map) => map,
@@ -212,57 +213,58 @@ fn token_row(row: &AnyRow) -> Result<IssuedToken, StoreError> {
 }
 
 /// Stores an access or refresh token under `token_hash` (see [`hash`]); returns its row id.
-pub async fn create_token(
-    conn: &mut AnyConnection,
+pub async fn create_token<'c>(
+    db: impl Into<Db<'c>>,
     t: &IssuedToken,
     token_hash: &str,
 ) -> Result<i64, StoreError> {
-    let row = sqlx::query(
-        "INSERT INTO providers_oauth2_token (kind, provider_id, user_id, token, token_hash, \
-         expires, scope, revoked, id_token, from_code, auth_time, session, created) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-    )
-    .bind(kind_str(t.kind))
-    .bind(t.grant.provider)
-    .bind(t.grant.user)
-    .bind(t.token.clone())
-    .bind(token_hash.to_string())
-    .bind(ts(t.grant.expires))
-    .bind(scope_json(&t.grant.scope))
-    .bind(t.revoked)
-    .bind(Value::Object(t.id_token.clone()).to_string())
-    .bind(t.from_code.clone())
-    .bind(opt_ts(t.grant.auth_time))
-    .bind(s(t.grant.session))
-    .bind(ts(t.created))
-    .fetch_one(&mut *conn)
-    .await?;
-    int(&row, "id")
+    let args = [
+        Arg::from(kind_str(t.kind)),
+        Arg::from(t.grant.provider),
+        Arg::from(t.grant.user),
+        Arg::from(t.token.as_str()),
+        Arg::from(token_hash),
+        Arg::from(ts(t.grant.expires)),
+        Arg::from(scope_json(&t.grant.scope)),
+        Arg::from(t.revoked),
+        Arg::from(Value::Object(t.id_token.clone()).to_string()),
+        Arg::from(t.from_code.clone()),
+        Arg::from(opt_ts(t.grant.auth_time)),
+        Arg::from(s(t.grant.session)),
+        Arg::from(ts(t.created)),
+    ];
+    db.into()
+        .fetch_one(
+            "INSERT INTO providers_oauth2_token (kind, provider_id, user_id, token, token_hash, \
+             expires, scope, revoked, id_token, from_code, auth_time, session, created) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+            &args,
+            |row| int(row, "id"),
+        )
+        .await
 }
 
 /// Finds a token of `kind` by its digest.
-pub async fn token(
-    conn: &mut AnyConnection,
+pub async fn token<'c>(
+    db: impl Into<Db<'c>>,
     kind: TokenKind,
     token_hash: &str,
 ) -> Result<Option<IssuedToken>, StoreError> {
-    let sql = format!(
-        "SELECT {TOKEN_COLUMNS} FROM providers_oauth2_token WHERE token_hash = $1 AND kind = $2"
-    );
-    sqlx::query(&sql)
-        .bind(token_hash.to_string())
-        .bind(kind_str(kind))
-        .fetch_optional(&mut *conn)
-        .await?
-        .as_ref()
-        .map(token_row)
-        .transpose()
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {TOKEN_COLUMNS} FROM providers_oauth2_token WHERE token_hash = $1 AND kind = $2"
+        )
+    });
+    let args = [Arg::from(token_hash), Arg::from(kind_str(kind))];
+    db.into()
+        .fetch_optional(SQL.as_str(), &args, |row| token_row(row))
+        .await
 }
 
 /// [`token`] and the configuration version (`config_version::current`) in one statement: the
 /// first read of introspection and userinfo, whose provider comes from the configuration cache.
-pub async fn token_with_config_version(
-    conn: &mut AnyConnection,
+pub async fn token_with_config_version<'c>(
+    db: impl Into<Db<'c>>,
     kind: TokenKind,
     token_hash: &str,
 ) -> Result<(Option<IssuedToken>, i64), StoreError> {
@@ -274,17 +276,17 @@ pub async fn token_with_config_version(
             "t.token_hash = $1 AND t.kind = $2",
         )
     });
-    let row = sqlx::query(SQL.as_str())
-        .bind(token_hash.to_string())
-        .bind(kind_str(kind))
-        .fetch_one(&mut *conn)
-        .await?;
-    let version = row.try_get::<i64, _>("config_version")?;
-    let token = match opt_text(&row, "kind")? {
-        Some(_) => Some(token_row(&row)?),
-        None => None,
-    };
-    Ok((token, version))
+    let args = [Arg::from(token_hash), Arg::from(kind_str(kind))];
+    db.into()
+        .fetch_one(SQL.as_str(), &args, |row| {
+            let version = int(row, "config_version")?;
+            let token = match opt_text(row, "kind")? {
+                Some(_) => Some(token_row(row)?),
+                None => None,
+            };
+            Ok((token, version))
+        })
+        .await
 }
 
 /// Loads a token of `kind` by row id.

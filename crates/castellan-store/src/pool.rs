@@ -8,6 +8,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Transaction};
 
 use crate::StoreError;
+use crate::direct::{DirectConn, DirectPool};
 
 /// Which database engine a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +67,8 @@ pub(crate) fn is_postgres(conn: &sqlx::AnyConnection) -> bool {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// The direct SQLite path (SQLite files only).
+    direct: Option<Arc<DirectPool>>,
     backend: Backend,
     clock: Arc<dyn Clock>,
 }
@@ -101,8 +104,13 @@ impl Store {
             });
         }
         let pool = pool_options.connect(url).await?;
+        let direct = match backend {
+            Backend::Sqlite => crate::direct::file_of(url).map(DirectPool::new),
+            Backend::Postgres => None,
+        };
         Ok(Self {
             pool,
+            direct,
             backend,
             clock: Arc::new(SystemClock),
         })
@@ -137,6 +145,12 @@ impl Store {
     /// A pooled connection for reads.
     pub async fn conn(&self) -> Result<PoolConnection<Any>, StoreError> {
         Ok(self.pool.acquire().await?)
+    }
+
+    /// A connection of the direct SQLite path ([`crate::direct`]), when the database is an
+    /// SQLite file; `None` on PostgreSQL.
+    pub fn direct(&self) -> Result<Option<DirectConn>, StoreError> {
+        self.direct.as_ref().map(DirectPool::get).transpose()
     }
 
     /// Starts a transaction: every API write runs in exactly one.

@@ -1,21 +1,22 @@
 //! Users and their direct group memberships.
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use castellan_core::user::{User, UserType};
 use chrono::{DateTime, Utc};
-use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 use crate::StoreError;
-use crate::codec::{boolean, int, json, opt_time, opt_ts, text, time, to_json, ts, uuid};
+use crate::codec::{RowRead, boolean, int, json, opt_time, opt_ts, text, time, to_json, ts, uuid};
+use crate::db::{Arg, Db};
 use crate::list::{ListQuery, Page, Param};
 
 pub(crate) const COLUMNS: &str = "id, uuid, username, name, email, password, password_change_date, is_active, \
                        last_login, date_joined, path, type, attributes";
 
 /// Decodes a user row (the user columns under their own names).
-pub(crate) fn from_row(row: &AnyRow) -> Result<User, StoreError> {
+pub(crate) fn from_row(row: &(impl RowRead + ?Sized)) -> Result<User, StoreError> {
     let raw_type = text(row, "type")?;
     Ok(User {
         pk: int(row, "id")?,
@@ -165,19 +166,22 @@ pub async fn get_by_username(
 /// A user with the groups it is a direct member of.
 pub type WithGroups = (User, Vec<Uuid>);
 
-/// The configuration version and the user matching `on` (alias `t`) with its direct groups.
-fn select_with_groups(conn: &AnyConnection, on: &str) -> String {
-    let direct = format!(
-        "{} AS direct_groups",
-        crate::groups::direct_ids_sql(crate::pool::is_postgres(conn), "t.id")
-    );
-    crate::config_version::select_with_version(COLUMNS, &[&direct], "core_user", on)
+/// The configuration version and the user matching `on` (alias `t`) with its direct groups, in
+/// the SQLite and the PostgreSQL dialect.
+fn select_with_groups(on: &str) -> [String; 2] {
+    [false, true].map(|pg| {
+        let direct = format!(
+            "{} AS direct_groups",
+            crate::groups::direct_ids_sql(pg, "t.id")
+        );
+        crate::config_version::select_with_version(COLUMNS, &[&direct], "core_user", on)
+    })
 }
 
 /// The user (and its groups) and the version of a [`select_with_groups`] row.
-fn with_groups_of(row: &AnyRow) -> Result<(Option<WithGroups>, i64), StoreError> {
-    let version = row.try_get::<i64, _>("config_version")?;
-    let user = match row.try_get::<Option<i64>, _>("id")? {
+fn with_groups_of(row: &(impl RowRead + ?Sized)) -> Result<(Option<WithGroups>, i64), StoreError> {
+    let version = int(row, "config_version")?;
+    let user = match row.read_int("id")? {
         Some(_) => Some((
             from_row(row)?,
             crate::groups::direct_ids(row, "direct_groups")?,
@@ -190,26 +194,27 @@ fn with_groups_of(row: &AnyRow) -> Result<(Option<WithGroups>, i64), StoreError>
 /// [`get_by_username`] with the user's direct groups, and the configuration version
 /// (`config_version::current`), in one statement (a `client_credentials` request's service
 /// account, its groups and its provider's cache check).
-pub async fn get_by_username_with_config_version(
-    conn: &mut AnyConnection,
+pub async fn get_by_username_with_config_version<'c>(
+    db: impl Into<Db<'c>>,
     username: &str,
 ) -> Result<(Option<WithGroups>, i64), StoreError> {
-    let sql = select_with_groups(conn, "t.username = $1");
-    let row = sqlx::query(&sql)
-        .bind(username.to_string())
-        .fetch_one(&mut *conn)
-        .await?;
-    with_groups_of(&row)
+    static SQL: LazyLock<[String; 2]> = LazyLock::new(|| select_with_groups("t.username = $1"));
+    let db = db.into();
+    let sql = &SQL[usize::from(db.is_postgres())];
+    db.fetch_one(sql, &[Arg::from(username)], |row| with_groups_of(row))
+        .await
 }
 
 /// [`get`] with the user's direct groups, and the configuration version, in one statement.
-pub async fn get_with_config_version(
-    conn: &mut AnyConnection,
+pub async fn get_with_config_version<'c>(
+    db: impl Into<Db<'c>>,
     pk: i64,
 ) -> Result<(Option<WithGroups>, i64), StoreError> {
-    let sql = select_with_groups(conn, "t.id = $1");
-    let row = sqlx::query(&sql).bind(pk).fetch_one(&mut *conn).await?;
-    with_groups_of(&row)
+    static SQL: LazyLock<[String; 2]> = LazyLock::new(|| select_with_groups("t.id = $1"));
+    let db = db.into();
+    let sql = &SQL[usize::from(db.is_postgres())];
+    db.fetch_one(sql, &[Arg::from(pk)], |row| with_groups_of(row))
+        .await
 }
 
 /// Whether another user than `except` already has `username`.

@@ -56,8 +56,8 @@ pub fn add_request_facts(context: &mut Value, ctx: &RequestContext) {
 }
 
 /// Stores an event with the request's facts.
-pub async fn record(
-    conn: &mut AnyConnection,
+pub async fn record<'c>(
+    db: impl Into<castellan_store::Db<'c>>,
     now: DateTime<Utc>,
     ctx: &RequestContext,
     user: Option<&User>,
@@ -78,7 +78,7 @@ pub async fn record(
         expires: now + Duration::days(RETENTION_DAYS),
         brand: json!({}),
     };
-    events::create(conn, &event).await
+    events::create(db, &event).await
 }
 
 /// `model_created` / `model_updated` / `model_deleted` for a model instance.

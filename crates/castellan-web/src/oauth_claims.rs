@@ -41,7 +41,7 @@ async fn tagged_user(
     conn: &mut AnyConnection,
     pk: i64,
 ) -> ApiResult<Option<Value>> {
-    let (found, version) = users::get_with_config_version(conn, pk).await?;
+    let (found, version) = users::get_with_config_version(&mut *conn, pk).await?;
     let Some((user, direct)) = found else {
         return Ok(None);
     };

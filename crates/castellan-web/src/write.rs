@@ -56,6 +56,12 @@ impl std::ops::Deref for Write {
     }
 }
 
+impl<'c> From<&'c mut Write> for castellan_store::Db<'c> {
+    fn from(write: &'c mut Write) -> Self {
+        Self::Sqlx(&mut write.tx)
+    }
+}
+
 impl std::ops::DerefMut for Write {
     fn deref_mut(&mut self) -> &mut AnyConnection {
         &mut self.tx

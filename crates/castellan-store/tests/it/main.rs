@@ -3,6 +3,7 @@
 
 mod blueprints;
 mod config_version;
+mod direct;
 mod flows;
 mod groups;
 mod list;

@@ -45,7 +45,7 @@ pub async fn load(
     conn: &mut AnyConnection,
     pk: i64,
 ) -> Result<Option<Value>, StoreError> {
-    let (found, version) = users::get_with_config_version(conn, pk).await?;
+    let (found, version) = users::get_with_config_version(&mut *conn, pk).await?;
     let Some((user, direct)) = found else {
         return Ok(None);
     };

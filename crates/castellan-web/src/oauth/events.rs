@@ -28,16 +28,16 @@ pub async fn record(
 }
 
 /// Records `action` for a user already loaded.
-pub async fn record_user(
+pub async fn record_user<'c>(
     state: &AppState,
-    conn: &mut AnyConnection,
+    db: impl Into<castellan_store::Db<'c>>,
     parts: &Parts,
     user: Option<&castellan_core::user::User>,
     action: &str,
     context: Value,
 ) -> ApiResult<()> {
     let ctx = RequestContext::of(parts, state);
-    audit::record(conn, state.store.now(), &ctx, user, action, APP, context).await?;
+    audit::record(db, state.store.now(), &ctx, user, action, APP, context).await?;
     Ok(())
 }
 

@@ -9,7 +9,7 @@ use castellan_oauth::tokens::token_hash;
 use castellan_store::{AnyConnection, oauth2_tokens};
 use http::request::Parts;
 
-use super::token::{Failure, client_with_secret, parse_form, respond};
+use super::token::{Failure, client_with_secret_at, parse_form, respond};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -32,7 +32,7 @@ pub async fn own_token(
 ) -> Result<Option<IssuedToken>, Failure> {
     let hash = token_hash(value);
     for kind in [TokenKind::Access, TokenKind::Refresh] {
-        if let Some(t) = oauth2_tokens::token(conn, kind, &hash).await?
+        if let Some(t) = oauth2_tokens::token(&mut *conn, kind, &hash).await?
             && t.grant.provider == p.base.pk
         {
             return Ok(Some(t));
@@ -49,18 +49,22 @@ pub async fn introspect(
 ) -> Response {
     let form = parse_form(&body);
     let result = async {
-        let mut conn = state.store.conn().await.map_err(ApiError::from)?;
         let value = form.get("token").map(String::as_str).unwrap_or_default();
         // One statement reads the access token (the usual question) and the configuration
-        // version the client's cached provider is checked against.
+        // version the client's cached provider is checked against; on an SQLite file it runs on
+        // the direct path, and a cached provider needs no pooled connection at all.
         let hash = token_hash(value);
+        let mut reader = state.store.reader().await.map_err(ApiError::from)?;
         let (access, version) =
-            oauth2_tokens::token_with_config_version(&mut conn, TokenKind::Access, &hash).await?;
-        let (config, creds) =
-            client_with_secret(&state, &mut conn, &parts, &form, Some(version)).await?;
+            oauth2_tokens::token_with_config_version(reader.db(), TokenKind::Access, &hash).await?;
+        drop(reader);
+        let (config, creds) = client_with_secret_at(&state, &parts, &form, version).await?;
         let token = match access.filter(|t| t.grant.provider == config.provider.base.pk) {
             Some(t) => Some(t),
-            None => own_refresh_token(&mut conn, &config.provider, &hash).await?,
+            None => {
+                let mut conn = state.store.conn().await.map_err(ApiError::from)?;
+                own_refresh_token(&mut conn, &config.provider, &hash).await?
+            }
         };
         Ok(introspection::response(
             token.as_ref(),

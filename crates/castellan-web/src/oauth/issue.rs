@@ -10,7 +10,7 @@ use castellan_oauth::claims::{
     ClaimsUser, IdTokenInput, access_token_claims, id_token_claims, subject,
 };
 use castellan_oauth::tokens::{new_refresh_token, token_hash};
-use castellan_store::{AnyConnection, oauth2_tokens};
+use castellan_store::{AnyConnection, Db, oauth2_tokens};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -101,12 +101,39 @@ fn validity(text: &str, field: &str) -> ApiResult<chrono::Duration> {
     parse_timedelta(text).map_err(|e| ApiError::Internal(format!("{field}: {e}")))
 }
 
+/// Tokens created and signed, not stored yet.
+pub struct Minted {
+    /// What the client receives.
+    pub issued: Issued,
+    /// The rows to store, with the digest each is found by.
+    rows: Vec<(IssuedToken, String)>,
+}
+
+impl Minted {
+    /// Stores the access and refresh tokens; what the client receives.
+    pub async fn save(self, mut db: Db<'_>) -> ApiResult<Issued> {
+        for (row, hash) in &self.rows {
+            oauth2_tokens::create_token(db.reborrow(), row, hash).await?;
+        }
+        Ok(self.issued)
+    }
+}
+
 /// Creates, signs (and encrypts) and stores the requested tokens.
 pub async fn issue(
     state: &AppState,
     conn: &mut AnyConnection,
     req: IssueRequest<'_>,
 ) -> ApiResult<Issued> {
+    mint(state, conn, req).await?.save(Db::from(conn)).await
+}
+
+/// Creates and signs (and encrypts) the requested tokens; `conn` serves the scope mappings.
+pub async fn mint(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    req: IssueRequest<'_>,
+) -> ApiResult<Minted> {
     let p = req.provider;
     let now = state.store.now();
     let keys = &req.keys;
@@ -169,17 +196,16 @@ pub async fn issue(
     if req.id_token {
         out.id_token = Some(keys.encode(&out.id_claims)?);
     }
+    let mut rows = Vec::new();
     if let Some(token) = &out.access_token {
-        store(
-            conn,
+        rows.push(row(
             TokenKind::Access,
             token,
             &grant,
-            &out.id_claims,
+            &out,
             &req.from_code,
             now,
-        )
-        .await?;
+        ));
     }
     if req.refresh_token {
         let token = new_refresh_token();
@@ -187,42 +213,39 @@ pub async fn issue(
             expires: now + validity(&p.refresh_token_validity, "refresh_token_validity")?,
             ..grant.clone()
         };
-        store(
-            conn,
+        rows.push(row(
             TokenKind::Refresh,
             &token,
             &refresh,
-            &out.id_claims,
+            &out,
             &req.from_code,
             now,
-        )
-        .await?;
+        ));
         out.refresh_token = Some(token);
     }
-    Ok(out)
+    Ok(Minted { issued: out, rows })
 }
 
-async fn store(
-    conn: &mut AnyConnection,
+/// The stored row of a token, with its digest.
+fn row(
     kind: TokenKind,
     token: &str,
     grant: &TokenGrant,
-    id_claims: &Map<String, Value>,
+    issued: &Issued,
     from_code: &Option<String>,
     now: DateTime<Utc>,
-) -> ApiResult<()> {
+) -> (IssuedToken, String) {
     let row = IssuedToken {
         pk: 0,
         kind,
         token: token.to_string(),
         grant: grant.clone(),
         revoked: false,
-        id_token: id_claims.clone(),
+        id_token: issued.id_claims.clone(),
         from_code: from_code.clone(),
         created: now,
     };
-    oauth2_tokens::create_token(conn, &row, &token_hash(token)).await?;
-    Ok(())
+    (row, token_hash(token))
 }
 
 /// The token endpoint's success body (RFC 6749 §5.1, OIDC Core §3.1.3.3).

@@ -73,6 +73,14 @@ impl ProviderCache {
         self.0.lock().ok()?.by_client_id.get(client_id).cloned()
     }
 
+    /// The configuration of `client_id` if it is cached at exactly `version`.
+    pub fn fresh(&self, client_id: &str, version: i64) -> Option<Arc<ProviderConfig>> {
+        let cached = self.0.lock().ok()?;
+        (cached.version == version)
+            .then(|| cached.by_client_id.get(client_id).cloned())
+            .flatten()
+    }
+
     /// [`Self::get`] at a configuration `version` the caller read in this request (none: read
     /// it); no statement when cached.
     pub async fn get_at(
@@ -89,11 +97,8 @@ impl ProviderCache {
             Some(v) => v,
             None => config_version::current(conn).await?,
         };
-        if let Ok(cached) = self.0.lock()
-            && cached.version == version
-            && let Some(c) = cached.by_client_id.get(client_id)
-        {
-            return Ok(Some(c.clone()));
+        if let Some(c) = self.fresh(client_id, version) {
+            return Ok(Some(c));
         }
         let Some(provider) = oauth2_providers::by_client_id(conn, client_id).await? else {
             return Ok(None);

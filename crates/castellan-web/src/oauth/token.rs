@@ -81,18 +81,36 @@ pub async fn client_at(
     require_secret: bool,
     version: Option<i64>,
 ) -> Result<(Arc<ProviderConfig>, ClientCredentials), Failure> {
-    let authorization = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let creds = client_auth::from_request(authorization, form)?
-        .ok_or_else(|| oauth(ErrorCode::InvalidClient, "Client authentication failed"))?;
+    let creds = credentials(parts, form)?;
     let config = state
         .flows
         .oauth_providers
         .get_at(state, conn, &creds.client_id, version)
         .await?
         .ok_or_else(|| oauth(ErrorCode::InvalidClient, "Client authentication failed"))?;
+    authenticate(&config, &creds, require_secret)?;
+    Ok((config, creds))
+}
+
+/// The client credentials of a request (`invalid_client` when there are none).
+fn credentials(
+    parts: &Parts,
+    form: &BTreeMap<String, String>,
+) -> Result<ClientCredentials, Failure> {
+    let authorization = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    client_auth::from_request(authorization, form)?
+        .ok_or_else(|| oauth(ErrorCode::InvalidClient, "Client authentication failed"))
+}
+
+/// Checks the secret of [`client`]'s rules.
+fn authenticate(
+    config: &ProviderConfig,
+    creds: &ClientCredentials,
+    require_secret: bool,
+) -> Result<(), Failure> {
     let p = &config.provider;
     let must_check = require_secret && p.client_type == ClientType::Confidential;
     if must_check || creds.client_secret.is_some() && p.client_type == ClientType::Confidential {
@@ -104,7 +122,7 @@ pub async fn client_at(
             ));
         }
     }
-    Ok((config, creds))
+    Ok(())
 }
 
 /// Like [`client`], but every client type must present its secret (introspection: RFC 7662 §2.1
@@ -117,14 +135,37 @@ pub async fn client_with_secret(
     version: Option<i64>,
 ) -> Result<(Arc<ProviderConfig>, ClientCredentials), Failure> {
     let (p, creds) = client_at(state, conn, parts, form, true, version).await?;
+    secret_presented(&p, &creds)?;
+    Ok((p, creds))
+}
+
+/// [`client_with_secret`] at the configuration `version` this request read; a pooled
+/// connection is taken only when the provider is not cached at that version.
+pub async fn client_with_secret_at(
+    state: &AppState,
+    parts: &Parts,
+    form: &BTreeMap<String, String>,
+    version: i64,
+) -> Result<(Arc<ProviderConfig>, ClientCredentials), Failure> {
+    let creds = credentials(parts, form)?;
+    let Some(config) = state.flows.oauth_providers.fresh(&creds.client_id, version) else {
+        let mut conn = state.store.conn().await.map_err(ApiError::from)?;
+        return client_with_secret(state, &mut conn, parts, form, Some(version)).await;
+    };
+    secret_presented(&config, &creds)?;
+    Ok((config, creds))
+}
+
+/// Whatever its type, the client presented its secret.
+fn secret_presented(config: &ProviderConfig, creds: &ClientCredentials) -> Result<(), Failure> {
     let presented = creds.client_secret.as_deref().unwrap_or_default();
-    if !client_auth::secret_matches(&p.provider.client_secret, presented) {
+    if !client_auth::secret_matches(&config.provider.client_secret, presented) {
         return Err(oauth(
             ErrorCode::InvalidClient,
             "Client authentication failed",
         ));
     }
-    Ok((p, creds))
+    Ok(())
 }
 
 fn no_store(headers: &mut HeaderMap) {

@@ -15,12 +15,12 @@ use castellan_oauth::client_auth;
 use castellan_oauth::error::ErrorCode;
 use castellan_oauth::scope;
 use castellan_store::users::NewUser;
-use castellan_store::{AnyConnection, groups, tokens, users};
+use castellan_store::{AnyConnection, DbTx, groups, tokens, users};
 use http::request::Parts;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::issue::{IssueRequest, Login, issue, token_body};
+use super::issue::{IssueRequest, Login, mint, token_body};
 use super::token::{Failure, GrantResult, oauth};
 use super::{events, provider};
 use crate::context::{RequestContext, base_url};
@@ -238,9 +238,11 @@ pub async fn grant(
     let (prefetched, version) = match cache.peek(&creds.client_id) {
         Some(cached) if by_secret => {
             let username = service_account_name(&cached.provider);
-            let (user, version) = users::get_by_username_with_config_version(&mut conn, &username)
-                .await
-                .map_err(ApiError::from)?;
+            let mut reader = state.store.reader_on(&mut conn).map_err(ApiError::from)?;
+            let (user, version) =
+                users::get_by_username_with_config_version(reader.db(), &username)
+                    .await
+                    .map_err(ApiError::from)?;
             (Some((username, user)), Some(version))
         }
         _ => (None, None),
@@ -266,24 +268,12 @@ pub async fn grant(
     if !passing {
         return Err(oauth(ErrorCode::InvalidGrant, "Policy denied access"));
     }
-    let mut conn = conn;
-    let mut tx = castellan_store::begin_on(&mut conn)
-        .await
-        .map_err(ApiError::from)?;
     let requested = scope::parse(form.get("scope").map(String::as_str).unwrap_or_default());
     let scopes = scope::restrict(&requested, &config.scope_names());
-    events::record_user(
+    let mut conn = conn;
+    let minted = mint(
         state,
-        &mut tx,
-        parts,
-        Some(&user),
-        "login",
-        json!({"auth_method": who.method, "auth_method_args": who.method_args}),
-    )
-    .await?;
-    let issued = issue(
-        state,
-        &mut tx,
+        &mut conn,
         IssueRequest {
             provider: p,
             keys: config.keys.clone(),
@@ -305,8 +295,21 @@ pub async fn grant(
         },
     )
     .await?;
-    tx.commit()
+    // The `login` event and the access token are written together (on SQLite by the direct
+    // path: two statements without a thread switch each).
+    let mut tx = DbTx::begin(&state.store, &mut conn)
         .await
-        .map_err(castellan_store::StoreError::from)?;
+        .map_err(ApiError::from)?;
+    events::record_user(
+        state,
+        tx.db(),
+        parts,
+        Some(&user),
+        "login",
+        json!({"auth_method": who.method, "auth_method_args": who.method_args}),
+    )
+    .await?;
+    let issued = minted.save(tx.db()).await?;
+    tx.commit().await.map_err(ApiError::from)?;
     Ok(token_body(issued, &scopes))
 }

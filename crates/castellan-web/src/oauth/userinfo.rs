@@ -46,9 +46,17 @@ pub async fn userinfo(
     };
     let mut conn = state.store.conn().await?;
     let now = state.store.now();
+    // The token and the user are read on the direct SQLite path when there is one.
+    let mut reader = state.store.reader_on(&mut conn)?;
     let (token, version) =
-        oauth2_tokens::token_with_config_version(&mut conn, TokenKind::Access, &token_hash(&raw))
+        oauth2_tokens::token_with_config_version(reader.db(), TokenKind::Access, &token_hash(&raw))
             .await?;
+    // The user with its direct groups (the group hierarchy comes from the cache).
+    let user = match &token {
+        Some(t) => Some(users::get_with_config_version(reader.db(), t.grant.user).await?),
+        None => None,
+    };
+    drop(reader);
     let Some(token) = token else {
         return Ok(refuse(
             StatusCode::UNAUTHORIZED,
@@ -90,8 +98,7 @@ pub async fn userinfo(
         .oauth_providers
         .get_by_pk_at(&state, &mut conn, token.grant.provider, Some(version))
         .await?;
-    // The user with its direct groups; the group hierarchy comes from the cache.
-    let (found, user_version) = users::get_with_config_version(&mut conn, token.grant.user).await?;
+    let (found, user_version) = user.unwrap_or((None, version));
     let (Some(config), Some((user, direct))) = (config, found) else {
         return Ok(refuse(
             StatusCode::UNAUTHORIZED,

@@ -1,0 +1,145 @@
+//! The direct SQLite path: statements run on the calling thread through rusqlite, on connections
+//! of their own to the same database file, instead of being handed to sqlx's per-connection
+//! worker thread and back (two thread switches per statement, most of the cost of a short
+//! statement: see `docs/benchmarks.md`). Only the statements of the busiest requests (OAuth2
+//! token, introspection and userinfo) take it, through [`crate::db::Db`]; everything else, and
+//! every PostgreSQL statement, goes through sqlx.
+//!
+//! A write on this path waits for SQLite's write lock on the calling thread, up to the same
+//! `busy_timeout` the sqlx connections use; a read never waits in WAL mode.
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::StoreError;
+
+/// How many idle direct connections are kept for reuse.
+const MAX_IDLE: usize = 8;
+
+/// The SQLite file of a `sqlite:` URL (its path percent-decoded, as sqlx reads it), when it names
+/// one: `None` for in-memory databases and undecodable paths, which stay on sqlx alone.
+pub fn file_of(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" || url.contains("mode=memory") {
+        return None;
+    }
+    percent_decode(path).map(PathBuf::from)
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Idle direct connections to one SQLite file.
+#[derive(Debug)]
+pub struct DirectPool {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl DirectPool {
+    /// A pool for the (already created and migrated) database at `path`.
+    pub fn new(path: PathBuf) -> Arc<Self> {
+        Arc::new(Self {
+            path,
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn open(&self) -> Result<Connection, StoreError> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        // The same settings as the sqlx connections (`pool.rs`); the file is in WAL mode already.
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 268435456;",
+        )?;
+        conn.set_prepared_statement_cache_capacity(64);
+        Ok(conn)
+    }
+
+    /// An idle connection, or a new one.
+    pub fn get(self: &Arc<Self>) -> Result<DirectConn, StoreError> {
+        let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let conn = match idle {
+            Some(conn) => conn,
+            None => self.open()?,
+        };
+        Ok(DirectConn {
+            conn: Some(conn),
+            pool: Arc::clone(self),
+        })
+    }
+}
+
+/// A direct connection, returned to its pool when dropped (an open transaction is rolled back
+/// first).
+#[derive(Debug)]
+pub struct DirectConn {
+    conn: Option<Connection>,
+    pool: Arc<DirectPool>,
+}
+
+impl DirectConn {
+    /// The connection.
+    pub(crate) fn raw(&mut self) -> &mut Connection {
+        self.conn
+            .as_mut()
+            .expect("a DirectConn holds its connection until dropped")
+    }
+
+    /// Starts a write transaction, taking SQLite's write lock now (`BEGIN IMMEDIATE`), so no
+    /// statement inside it can fail for a lock another writer took meanwhile.
+    pub fn begin(&mut self) -> Result<(), StoreError> {
+        self.raw().prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+        Ok(())
+    }
+
+    /// Commits the transaction [`Self::begin`] started.
+    pub fn commit(&mut self) -> Result<(), StoreError> {
+        self.raw().prepare_cached("COMMIT")?.execute([])?;
+        Ok(())
+    }
+
+    /// Whether a transaction is open.
+    pub fn in_transaction(&mut self) -> bool {
+        !self.raw().is_autocommit()
+    }
+}
+
+impl Drop for DirectConn {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else {
+            return;
+        };
+        if !conn.is_autocommit() && conn.execute_batch("ROLLBACK").is_err() {
+            // A connection whose transaction cannot be ended is not reused.
+            return;
+        }
+        if let Ok(mut idle) = self.pool.idle.lock()
+            && idle.len() < MAX_IDLE
+        {
+            idle.push(conn);
+        }
+    }
+}

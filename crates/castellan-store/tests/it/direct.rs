@@ -1,0 +1,182 @@
+//! The direct SQLite path: an SQLite file store has one and PostgreSQL does not; statements run
+//! through [`Db`] / [`DbTx`] / [`Reader`] give the same rows on either path, bind `$N` parameters
+//! by number, roll back when dropped, and report constraint errors the way sqlx's do.
+use castellan_core::event::Event;
+use castellan_store::direct::file_of;
+use castellan_store::{Arg, Db, DbTx, StoreError, events};
+use castellan_testkit::{TestApp, db_test};
+use chrono::{Duration, SubsecRound};
+use serde_json::json;
+use uuid::Uuid;
+
+fn event(action: &str, app: &TestApp) -> Event {
+    let now = app.store.now().trunc_subsecs(6);
+    Event {
+        event_uuid: Uuid::new_v4(),
+        user: json!({"pk": 1, "username": "akadmin"}),
+        action: action.into(),
+        app: "authentik.providers.oauth2".into(),
+        context: json!({"auth_method": "oauth_client_secret", "n": 1}),
+        client_ip: Some("192.0.2.7".into()),
+        created: now,
+        expires: now + Duration::days(365),
+        brand: json!({}),
+    }
+}
+
+#[test]
+fn only_sqlite_files_have_a_direct_path() {
+    assert_eq!(
+        file_of("sqlite:///var/lib/castellan/castellan.db?mode=rwc").as_deref(),
+        Some(std::path::Path::new("/var/lib/castellan/castellan.db"))
+    );
+    assert_eq!(
+        file_of("sqlite://./data/castellan.db").as_deref(),
+        Some(std::path::Path::new("./data/castellan.db"))
+    );
+    assert_eq!(file_of("sqlite::memory:"), None);
+    assert_eq!(file_of("sqlite://shared?mode=memory&cache=shared"), None);
+    // The server percent-encodes what a URL cannot carry (`config/database.rs`).
+    assert_eq!(
+        file_of("sqlite:///var/lib/my db%3F%23%25.sqlite?mode=rwc").as_deref(),
+        Some(std::path::Path::new("/var/lib/my db?#%.sqlite"))
+    );
+    assert_eq!(file_of("sqlite:///tmp/bad%2"), None);
+    assert_eq!(file_of("sqlite:///tmp/bad%zz.db"), None);
+    assert_eq!(file_of("postgres://postgres@127.0.0.1/x"), None);
+}
+
+db_test!(
+    a_write_transaction_commits_what_sqlx_reads,
+    |app: TestApp| async move {
+        let app = app;
+        let sqlite = app.store.backend() == castellan_store::Backend::Sqlite;
+        assert_eq!(app.store.direct().unwrap().is_some(), sqlite);
+        let mut conn = app.store.conn().await.unwrap();
+        let e = event("login", &app);
+        let mut tx = DbTx::begin(&app.store, &mut conn).await.unwrap();
+        assert_eq!(matches!(tx, DbTx::Direct(_)), sqlite);
+        events::create(tx.db(), &e).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut conn = app.store.conn().await.unwrap();
+        assert_eq!(events::get(&mut conn, e.event_uuid).await.unwrap(), Some(e));
+    }
+);
+
+db_test!(
+    a_dropped_transaction_writes_nothing,
+    |app: TestApp| async move {
+        let app = app;
+        let mut conn = app.store.conn().await.unwrap();
+        let first = event("login", &app);
+        {
+            let mut tx = DbTx::begin(&app.store, &mut conn).await.unwrap();
+            events::create(tx.db(), &first).await.unwrap();
+        }
+        // The connection went back to its pool rolled back, and takes the next write.
+        let second = event("logout", &app);
+        let mut tx = DbTx::begin(&app.store, &mut conn).await.unwrap();
+        events::create(tx.db(), &second).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut conn = app.store.conn().await.unwrap();
+        assert_eq!(
+            events::get(&mut conn, first.event_uuid).await.unwrap(),
+            None
+        );
+        assert!(
+            events::get(&mut conn, second.event_uuid)
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+);
+
+db_test!(
+    a_duplicate_key_is_a_conflict_and_rolls_back,
+    |app: TestApp| async move {
+        let app = app;
+        let mut conn = app.store.conn().await.unwrap();
+        let e = event("login", &app);
+        events::create(&mut conn, &e).await.unwrap();
+        let other = event("logout", &app);
+        let mut tx = DbTx::begin(&app.store, &mut conn).await.unwrap();
+        events::create(tx.db(), &other).await.unwrap();
+        let err = events::create(tx.db(), &e).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+        drop(tx);
+        let mut conn = app.store.conn().await.unwrap();
+        assert_eq!(
+            events::get(&mut conn, other.event_uuid).await.unwrap(),
+            None
+        );
+    }
+);
+
+db_test!(parameters_bind_by_number, |app: TestApp| async move {
+    let app = app;
+    let mut reader = app.store.reader().await.unwrap();
+    let sql = "SELECT CAST($2 AS TEXT) AS a, CAST($1 AS BIGINT) AS b, CAST($1 AS BIGINT) + 1 AS c, \
+               CAST($3 AS TEXT) AS d";
+    let args = [Arg::from(41), Arg::from("two"), Arg::Text(None)];
+    let row = reader
+        .db()
+        .fetch_one(sql, &args, |row| {
+            Ok((
+                castellan_store::codec::text(row, "a")?,
+                castellan_store::codec::int(row, "b")?,
+                castellan_store::codec::int(row, "c")?,
+                castellan_store::codec::opt_text(row, "d")?,
+            ))
+        })
+        .await
+        .unwrap();
+    assert_eq!(row, ("two".to_string(), 41, 42, None));
+    let none = reader
+        .db()
+        .fetch_optional(
+            "SELECT event_uuid FROM events_event WHERE action = $1",
+            &[Arg::from("nothing")],
+            |row| castellan_store::codec::text(row, "event_uuid"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(none, None);
+    let changed = reader
+        .db()
+        .execute(
+            "UPDATE events_event SET action = $1 WHERE action = $2",
+            &[Arg::from("x"), Arg::from("nothing")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(changed, 0);
+});
+
+db_test!(
+    a_missing_row_and_an_unknown_parameter_are_errors,
+    |app: TestApp| async move {
+        let app = app;
+        let mut reader = app.store.reader().await.unwrap();
+        let missing = reader
+            .db()
+            .fetch_one(
+                "SELECT event_uuid FROM events_event WHERE action = $1",
+                &[Arg::from("nothing")],
+                |row| castellan_store::codec::text(row, "event_uuid"),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(missing, StoreError::Other(_)), "{missing:?}");
+        if let Some(mut direct) = app.store.direct().unwrap() {
+            // Only `$N` parameters are bound on the direct path, as the store writes them.
+            let err = Db::from(&mut direct)
+                .fetch_one("SELECT ?1 AS a", &[Arg::from(1)], |row| {
+                    castellan_store::codec::int(row, "a")
+                })
+                .await
+                .unwrap_err();
+            assert!(err.to_string().contains("is not $N"), "{err}");
+        }
+    }
+);
