@@ -1,6 +1,7 @@
 //! The direct SQLite path: an SQLite file store has one and PostgreSQL does not; statements run
 //! through [`Db`] / [`DbTx`] / [`Reader`] give the same rows on either path, bind `$N` parameters
-//! by number, roll back when dropped, and report constraint errors the way sqlx's do.
+//! by number, roll back when dropped, wait for a concurrent writer, and report constraint errors
+//! the way sqlx's do.
 use castellan_core::event::Event;
 use castellan_store::direct::file_of;
 use castellan_store::{Arg, Db, DbTx, StoreError, events};
@@ -178,5 +179,37 @@ db_test!(
                 .unwrap_err();
             assert!(err.to_string().contains("is not $N"), "{err}");
         }
+    }
+);
+
+db_test!(
+    a_write_waits_for_a_concurrent_writer,
+    |app: TestApp| async move {
+        let app = app;
+        let first = event("login", &app);
+        let second = event("logout", &app);
+        // An sqlx transaction holds SQLite's write lock from its first write until it commits.
+        let mut tx = app.store.begin().await.unwrap();
+        events::create(&mut *tx, &first).await.unwrap();
+        let (store, written) = (app.store.clone(), second.clone());
+        let other = tokio::spawn(async move {
+            let mut conn = store.conn().await.unwrap();
+            // On SQLite `BEGIN IMMEDIATE` waits here (busy_timeout) instead of failing.
+            let mut w = DbTx::begin(&store, &mut conn).await.unwrap();
+            events::create(w.db(), &written).await.unwrap();
+            w.commit().await.unwrap();
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        tx.commit().await.unwrap();
+        other.await.unwrap();
+        let mut conn = app.store.conn().await.unwrap();
+        assert_eq!(
+            events::get(&mut conn, first.event_uuid).await.unwrap(),
+            Some(first)
+        );
+        assert_eq!(
+            events::get(&mut conn, second.event_uuid).await.unwrap(),
+            Some(second)
+        );
     }
 );
