@@ -85,8 +85,8 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 14,
-        name: "events_action_index",
-        sql: include_str!("../migrations/0014_events_action_index.sql"),
+        name: "event_and_token_write_indexes",
+        sql: include_str!("../migrations/0014_event_and_token_write_indexes.sql"),
     },
 ];
 

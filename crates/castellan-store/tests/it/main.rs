@@ -6,6 +6,7 @@ mod config_version;
 mod direct;
 mod flows;
 mod groups;
+mod indexes;
 mod list;
 mod migrations;
 mod oauth2;
