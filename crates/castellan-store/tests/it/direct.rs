@@ -25,6 +25,12 @@ fn event(action: &str, app: &TestApp) -> Event {
     }
 }
 
+const BY_ACTION: &str = "SELECT event_uuid FROM events_event WHERE action = $1";
+
+fn event_uuid(row: &dyn castellan_store::codec::RowRead) -> Result<String, StoreError> {
+    castellan_store::codec::text(row, "event_uuid")
+}
+
 #[test]
 fn only_sqlite_files_have_a_direct_path() {
     assert_eq!(
@@ -135,11 +141,7 @@ db_test!(parameters_bind_by_number, |app: TestApp| async move {
     assert_eq!(row, ("two".to_string(), 41, 42, None));
     let none = reader
         .db()
-        .fetch_optional(
-            "SELECT event_uuid FROM events_event WHERE action = $1",
-            &[Arg::from("nothing")],
-            |row| castellan_store::codec::text(row, "event_uuid"),
-        )
+        .fetch_optional(BY_ACTION, &[Arg::from("nothing")], event_uuid)
         .await
         .unwrap();
     assert_eq!(none, None);
@@ -161,11 +163,7 @@ db_test!(
         let mut reader = app.store.reader().await.unwrap();
         let missing = reader
             .db()
-            .fetch_one(
-                "SELECT event_uuid FROM events_event WHERE action = $1",
-                &[Arg::from("nothing")],
-                |row| castellan_store::codec::text(row, "event_uuid"),
-            )
+            .fetch_one(BY_ACTION, &[Arg::from("nothing")], event_uuid)
             .await
             .unwrap_err();
         assert!(matches!(missing, StoreError::Other(_)), "{missing:?}");

@@ -7,28 +7,25 @@ use sqlx::Row;
 /// The query plan of `sql` as text, with sequential scans priced out on PostgreSQL (a fresh
 /// table is small enough for the planner to prefer them).
 async fn plan(app: &TestApp, conn: &mut castellan_store::AnyConnection, sql: &str) -> String {
-    let rows = if app.kind == DbKind::Postgres {
+    // PostgreSQL's EXPLAIN gives one text column; SQLite's plan detail is the fourth column.
+    let (explain, column) = if app.kind == DbKind::Postgres {
         sqlx::query("SET enable_seqscan = off")
             .execute(&mut *conn)
             .await
             .unwrap();
-        sqlx::query(&format!("EXPLAIN {sql}"))
-            .fetch_all(&mut *conn)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.try_get::<String, _>(0).unwrap())
-            .collect::<Vec<_>>()
+        ("EXPLAIN", 0)
     } else {
-        sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}"))
-            .fetch_all(&mut *conn)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.try_get::<String, _>(3).unwrap())
-            .collect::<Vec<_>>()
+        ("EXPLAIN QUERY PLAN", 3)
     };
-    rows.join("\n")
+    let rows = sqlx::query(&format!("{explain} {sql}"))
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+    let lines: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get::<String, _>(column).unwrap())
+        .collect();
+    lines.join("\n")
 }
 
 db_test!(
