@@ -168,18 +168,9 @@ impl Db<'_> {
         args: &[Arg],
         decode: impl FnOnce(&dyn RowRead) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        match self {
-            Self::Sqlx(conn) => decode(&bind_all(sql, args).fetch_one(conn).await?),
-            Self::Direct(conn) => {
-                let mut stmt = conn.raw().prepare_cached(sql)?;
-                bind_direct(&mut stmt, args)?;
-                let mut rows = stmt.raw_query();
-                match rows.next()? {
-                    Some(row) => decode(row),
-                    None => Err(sqlx::Error::RowNotFound.into()),
-                }
-            }
-        }
+        self.fetch_optional(sql, args, decode)
+            .await?
+            .ok_or_else(|| sqlx::Error::RowNotFound.into())
     }
 
     /// Runs `sql`; the number of rows it changed.
