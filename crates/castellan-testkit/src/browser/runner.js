@@ -13,6 +13,9 @@ const path = require("path");
   try {
     const context = await browser.newContext({ javaScriptEnabled: args.javascript !== false });
     const page = await context.newPage();
+    // The suite runs many tests at once on two cores: give slow moments room before failing.
+    page.setDefaultTimeout(60000);
+    page.setDefaultNavigationTimeout(60000);
     const helpers = {
       screenshot: (name) =>
         page.screenshot({ path: path.join(process.env.CASTELLAN_SCREENSHOTS, name + ".png"), fullPage: true }),

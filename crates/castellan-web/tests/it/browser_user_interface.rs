@@ -14,6 +14,8 @@ await page.fill("input[name=uid_field]", args.username);
 await Promise.all([page.waitForNavigation(), page.press("input[name=uid_field]", "Enter")]);
 await page.fill("input[name=password]", args.password);
 await Promise.all([page.waitForNavigation(), page.press("input[name=password]", "Enter")]);
+await page.waitForURL((u) => u.pathname === "/if/user/");
+await page.waitForSelector(".ak-app a");
 if (args.shot) await helpers.screenshot(args.shot);
 const text = await page.evaluate(() => document.body.innerText);
 const link = await page.evaluate(() => {
