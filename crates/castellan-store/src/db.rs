@@ -1,5 +1,5 @@
-//! One statement, run by whichever path the caller holds: sqlx (PostgreSQL, and SQLite by
-//! default) or the direct SQLite path ([`crate::direct`]). The SQL text, its `$N` parameters and
+//! One statement, run by whichever path the caller holds: the shared sqlx pool, or a direct path
+//! ([`crate::direct`] on SQLite, [`crate::direct_pg`] on PostgreSQL). The SQL text, its `$N` parameters and
 //! the row decoding are shared, so a repository function is written once for both.
 use rusqlite::ToSql;
 use rusqlite::types::ToSqlOutput;
@@ -10,6 +10,7 @@ use sqlx::{Any, AnyConnection, Transaction};
 use crate::StoreError;
 use crate::codec::RowRead;
 use crate::direct::DirectConn;
+use crate::direct_pg::PgConn;
 
 /// A bound parameter (typed even when NULL: PostgreSQL checks a parameter's type).
 #[derive(Debug, Clone, PartialEq)]
@@ -94,6 +95,8 @@ pub enum Db<'c> {
     Sqlx(&'c mut AnyConnection),
     /// A direct SQLite connection.
     Direct(&'c mut DirectConn),
+    /// A direct PostgreSQL connection.
+    Pg(&'c mut PgConn),
 }
 
 impl<'c> From<&'c mut AnyConnection> for Db<'c> {
@@ -120,12 +123,19 @@ impl<'c> From<&'c mut DirectConn> for Db<'c> {
     }
 }
 
+impl<'c> From<&'c mut PgConn> for Db<'c> {
+    fn from(conn: &'c mut PgConn) -> Self {
+        Self::Pg(conn)
+    }
+}
+
 impl Db<'_> {
     /// The same connection, for one more statement.
     pub fn reborrow(&mut self) -> Db<'_> {
         match self {
             Self::Sqlx(conn) => Db::Sqlx(conn),
             Self::Direct(conn) => Db::Direct(conn),
+            Self::Pg(conn) => Db::Pg(conn),
         }
     }
 
@@ -134,6 +144,7 @@ impl Db<'_> {
         match self {
             Self::Sqlx(conn) => crate::pool::is_postgres(conn),
             Self::Direct(_) => false,
+            Self::Pg(_) => true,
         }
     }
 
@@ -158,6 +169,10 @@ impl Db<'_> {
                     None => Ok(None),
                 }
             }
+            Self::Pg(conn) => match conn.fetch_optional(sql, args).await? {
+                Some(row) => decode(&row).map(Some),
+                None => Ok(None),
+            },
         }
     }
 
@@ -182,32 +197,37 @@ impl Db<'_> {
                 bind_direct(&mut stmt, args)?;
                 Ok(stmt.raw_execute()? as u64)
             }
+            Self::Pg(conn) => conn.execute(sql, args).await,
         }
     }
 }
 
-/// A write transaction: on the direct SQLite path when the store has one, else on an sqlx
-/// connection.
+/// A write transaction on the store's direct path ([`crate::direct`] or [`crate::direct_pg`]),
+/// else on an sqlx connection.
 pub enum DbTx<'c> {
     /// An sqlx transaction.
     Sqlx(Transaction<'c, Any>),
     /// A direct SQLite connection inside `BEGIN IMMEDIATE`.
     Direct(DirectConn),
+    /// A direct PostgreSQL connection inside `BEGIN`.
+    Pg(PgConn),
 }
 
 impl<'c> DbTx<'c> {
-    /// Begins on the direct path of `store` if it has one, else on `conn`.
+    /// Begins on the direct path of `store`, else on `conn`.
     pub async fn begin(
         store: &crate::Store,
         conn: &'c mut AnyConnection,
     ) -> Result<Self, StoreError> {
-        match store.direct()? {
-            Some(mut direct) => {
-                direct.begin()?;
-                Ok(Self::Direct(direct))
-            }
-            None => Ok(Self::Sqlx(crate::begin_on(conn).await?)),
+        if let Some(mut direct) = store.direct()? {
+            direct.begin()?;
+            return Ok(Self::Direct(direct));
         }
+        if let Some(mut pg) = store.direct_pg().await? {
+            pg.begin().await?;
+            return Ok(Self::Pg(pg));
+        }
+        Ok(Self::Sqlx(crate::begin_on(conn).await?))
     }
 
     /// The transaction's connection, for one statement.
@@ -215,6 +235,7 @@ impl<'c> DbTx<'c> {
         match self {
             Self::Sqlx(tx) => Db::Sqlx(tx),
             Self::Direct(conn) => Db::Direct(conn),
+            Self::Pg(conn) => Db::Pg(conn),
         }
     }
 
@@ -223,15 +244,18 @@ impl<'c> DbTx<'c> {
         match self {
             Self::Sqlx(tx) => Ok(tx.commit().await?),
             Self::Direct(mut conn) => conn.commit(),
+            Self::Pg(mut conn) => conn.commit().await,
         }
     }
 }
 
-/// Where a request's hot reads run: the direct SQLite path when the store has one, else an sqlx
-/// connection (borrowed, or taken from the pool).
+/// Where a request's hot reads run: the store's direct path, else an sqlx connection (borrowed,
+/// or taken from the pool).
 pub enum Reader<'c> {
     /// A direct SQLite connection.
     Direct(DirectConn),
+    /// A direct PostgreSQL connection.
+    Pg(PgConn),
     /// The caller's sqlx connection.
     Sqlx(&'c mut AnyConnection),
     /// A pooled sqlx connection.
@@ -243,6 +267,7 @@ impl Reader<'_> {
     pub fn db(&mut self) -> Db<'_> {
         match self {
             Self::Direct(conn) => Db::Direct(conn),
+            Self::Pg(conn) => Db::Pg(conn),
             Self::Sqlx(conn) => Db::Sqlx(conn),
             Self::Pooled(conn) => Db::Sqlx(conn),
         }
@@ -250,19 +275,155 @@ impl Reader<'_> {
 }
 
 impl crate::Store {
-    /// A [`Reader`]: the direct path, else a pooled connection.
+    /// A [`Reader`]: the direct path (SQLite or PostgreSQL), else a pooled connection.
     pub async fn reader(&self) -> Result<Reader<'static>, StoreError> {
-        match self.direct()? {
-            Some(direct) => Ok(Reader::Direct(direct)),
+        if let Some(direct) = self.direct()? {
+            return Ok(Reader::Direct(direct));
+        }
+        match self.direct_pg().await? {
+            Some(pg) => Ok(Reader::Pg(pg)),
             None => Ok(Reader::Pooled(self.conn().await?)),
         }
     }
 
-    /// A [`Reader`]: the direct path, else `conn`.
+    /// A [`Reader`]: the direct SQLite path, else `conn` (already held, so on PostgreSQL no
+    /// second connection is taken).
     pub fn reader_on<'c>(&self, conn: &'c mut AnyConnection) -> Result<Reader<'c>, StoreError> {
         match self.direct()? {
             Some(direct) => Ok(Reader::Direct(direct)),
             None => Ok(Reader::Sqlx(conn)),
         }
+    }
+}
+
+/// One write statement with its arguments, to be run with others by [`write_all`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Write {
+    /// `INSERT`, `UPDATE` or `DELETE`, with parameters `$1`…`$N`.
+    pub sql: &'static str,
+    /// The arguments of `$1`…`$N`.
+    pub args: Vec<Arg>,
+}
+
+/// Runs `writes` all or none, in order: on PostgreSQL as one statement (each but the last a
+/// data-modifying `WITH` part), so the database is reached once and needs no `BEGIN`/`COMMIT`;
+/// on SQLite in one transaction on the direct path (else on `conn`). The writes must not depend on
+/// each other's rows (on PostgreSQL they all see the database as it was before the statement), and
+/// each must write rows with a unique key (an event's UUID, a token's digest): on PostgreSQL the
+/// statement is repeated once when its pooled connection turns out dead
+/// ([`crate::direct_pg::PgConn`]), and the keys make sure a repeat never writes twice.
+///
+/// # Errors
+/// Any write failed; nothing was written.
+pub async fn write_all(
+    store: &crate::Store,
+    conn: &mut AnyConnection,
+    writes: &[Write],
+) -> Result<(), StoreError> {
+    let Some((last, before)) = writes.split_last() else {
+        return Ok(());
+    };
+    if let Some(mut pg) = store.direct_pg().await? {
+        let (sql, args) = combined(before, last);
+        pg.execute_keyed(&sql, &args).await?;
+        return Ok(());
+    }
+    let mut tx = DbTx::begin(store, conn).await?;
+    for w in writes {
+        tx.db().execute(w.sql, &w.args).await?;
+    }
+    tx.commit().await
+}
+
+/// `before` and `last` as one PostgreSQL statement, the parameters renumbered in sequence.
+pub(crate) fn combined(before: &[Write], last: &Write) -> (String, Vec<Arg>) {
+    let mut args = Vec::new();
+    let mut parts = Vec::new();
+    for (i, w) in before.iter().enumerate() {
+        parts.push(format!("w{i} AS ({})", renumber(w.sql, args.len())));
+        args.extend(w.args.iter().cloned());
+    }
+    let main = renumber(last.sql, args.len());
+    args.extend(last.args.iter().cloned());
+    let sql = if parts.is_empty() {
+        main
+    } else {
+        format!("WITH {} {main}", parts.join(", "))
+    };
+    (sql, args)
+}
+
+/// `sql` with every parameter `$N` outside quoted text and identifiers written `$(N + offset)`.
+pub(crate) fn renumber(sql: &str, offset: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut quote: Option<char> = None;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            None if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) => {
+                let mut digits = String::new();
+                while let Some(d) = chars.next_if(char::is_ascii_digit) {
+                    digits.push(d);
+                }
+                let n: usize = digits.parse().unwrap_or(0);
+                out.push('$');
+                out.push_str(&(n + offset).to_string());
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renumber_shifts_parameters_outside_quotes() {
+        assert_eq!(
+            renumber("INSERT INTO t (a, b) VALUES ($1, $2)", 10),
+            "INSERT INTO t (a, b) VALUES ($11, $12)"
+        );
+        assert_eq!(
+            renumber("UPDATE t SET a = 'cost $1' , \"$2\" = $2 WHERE c = $10", 3),
+            "UPDATE t SET a = 'cost $1' , \"$2\" = $5 WHERE c = $13"
+        );
+        assert_eq!(
+            renumber("SELECT 'it''s $1', $1", 1),
+            "SELECT 'it''s $1', $2"
+        );
+        assert_eq!(renumber("SELECT $ AS x, $a", 4), "SELECT $ AS x, $a");
+    }
+
+    #[test]
+    fn combined_writes_are_one_statement() {
+        let first = Write {
+            sql: "INSERT INTO a (x, y) VALUES ($1, $2)",
+            args: vec![Arg::from(1), Arg::from("one")],
+        };
+        let last = Write {
+            sql: "INSERT INTO b (z) VALUES ($1)",
+            args: vec![Arg::from(true)],
+        };
+        let (sql, args) = combined(std::slice::from_ref(&first), &last);
+        assert_eq!(
+            sql,
+            "WITH w0 AS (INSERT INTO a (x, y) VALUES ($1, $2)) INSERT INTO b (z) VALUES ($3)"
+        );
+        assert_eq!(args, vec![Arg::from(1), Arg::from("one"), Arg::from(true)]);
+        let (alone, args) = combined(&[], &last);
+        assert_eq!(alone, last.sql);
+        assert_eq!(args, last.args);
     }
 }

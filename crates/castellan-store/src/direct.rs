@@ -2,8 +2,8 @@
 //! of their own to the same database file, instead of being handed to sqlx's per-connection
 //! worker thread and back (two thread switches per statement, most of the cost of a short
 //! statement: see `docs/benchmarks.md`). Only the statements of the busiest requests (OAuth2
-//! token, introspection and userinfo) take it, through [`crate::db::Db`]; everything else, and
-//! every PostgreSQL statement, goes through sqlx.
+//! token, introspection and userinfo) take it, through [`crate::db::Db`]; everything else goes
+//! through sqlx. PostgreSQL has a direct path of its own ([`crate::direct_pg`]).
 //!
 //! A write on this path waits for SQLite's write lock on the calling thread, up to the same
 //! `busy_timeout` the sqlx connections use; a read never waits in WAL mode.

@@ -84,6 +84,6 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 /// PostgreSQL SQLSTATE classes 08 (connection) and 57P (operator intervention, e.g. shutdown).
-fn is_connection_failure(code: Option<&str>) -> bool {
+pub(crate) fn is_connection_failure(code: Option<&str>) -> bool {
     code.is_some_and(|c| c.starts_with("08") || c.starts_with("57P"))
 }

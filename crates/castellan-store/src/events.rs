@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::StoreError;
 use crate::codec::{json, opt_text, text, time, to_json, ts, uuid};
-use crate::db::{Arg, Db};
+use crate::db::{Arg, Db, Write};
 use crate::list::{ListQuery, Page, Param};
 
 const COLUMNS: &str =
@@ -28,31 +28,34 @@ fn from_row(row: &AnyRow) -> Result<Event, StoreError> {
 
 /// Stores an event.
 pub async fn create<'c>(db: impl Into<Db<'c>>, e: &Event) -> Result<(), StoreError> {
+    let w = insert(e);
+    db.into().execute(w.sql, &w.args).await?;
+    Ok(())
+}
+
+/// The statement that stores `e`, for [`crate::write_all`].
+pub fn insert(e: &Event) -> Write {
     let username = e
         .user
         .get("username")
         .and_then(|v| v.as_str())
         .unwrap_or_default();
-    let args = [
-        Arg::from(e.event_uuid.to_string()),
-        Arg::from(to_json(&e.user)),
-        Arg::from(username),
-        Arg::from(e.action.as_str()),
-        Arg::from(e.app.as_str()),
-        Arg::from(to_json(&e.context)),
-        Arg::from(e.client_ip.clone()),
-        Arg::from(ts(e.created)),
-        Arg::from(ts(e.expires)),
-        Arg::from(to_json(&e.brand)),
-    ];
-    db.into()
-        .execute(
-            "INSERT INTO events_event (event_uuid, user_json, username, action, app, context, client_ip, created, expires, brand) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            &args,
-        )
-        .await?;
-    Ok(())
+    Write {
+        sql: "INSERT INTO events_event (event_uuid, user_json, username, action, app, context, client_ip, created, expires, brand) \
+              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        args: vec![
+            Arg::from(e.event_uuid.to_string()),
+            Arg::from(to_json(&e.user)),
+            Arg::from(username),
+            Arg::from(e.action.as_str()),
+            Arg::from(e.app.as_str()),
+            Arg::from(to_json(&e.context)),
+            Arg::from(e.client_ip.clone()),
+            Arg::from(ts(e.created)),
+            Arg::from(ts(e.expires)),
+            Arg::from(to_json(&e.brand)),
+        ],
+    }
 }
 
 /// Loads an event.

@@ -18,6 +18,7 @@ pub mod devices_static;
 pub mod devices_totp;
 pub mod devices_webauthn;
 pub mod direct;
+pub mod direct_pg;
 pub mod error;
 pub mod events;
 pub mod flow_bindings;
@@ -49,7 +50,7 @@ pub mod version_history;
 pub mod webauthn_device_types;
 pub mod webhook_mappings;
 
-pub use db::{Arg, Db, DbTx, Reader};
+pub use db::{Arg, Db, DbTx, Reader, Write, write_all};
 pub use direct::DirectConn;
 pub use error::StoreError;
 pub use list::{ListQuery, Page};

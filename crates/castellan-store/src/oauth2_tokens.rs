@@ -15,7 +15,7 @@ use crate::StoreError;
 use crate::codec::{
     RowRead, boolean, int, json, opt_int, opt_text, opt_time, opt_ts, opt_uuid, text, time, ts,
 };
-use crate::db::{Arg, Db};
+use crate::db::{Arg, Db, Write};
 use crate::list::{ListQuery, Param};
 
 /// The digest tokens are found by (hex SHA-256 of the token text).
@@ -218,30 +218,37 @@ pub async fn create_token<'c>(
     t: &IssuedToken,
     token_hash: &str,
 ) -> Result<i64, StoreError> {
-    let args = [
-        Arg::from(kind_str(t.kind)),
-        Arg::from(t.grant.provider),
-        Arg::from(t.grant.user),
-        Arg::from(t.token.as_str()),
-        Arg::from(token_hash),
-        Arg::from(ts(t.grant.expires)),
-        Arg::from(scope_json(&t.grant.scope)),
-        Arg::from(t.revoked),
-        Arg::from(Value::Object(t.id_token.clone()).to_string()),
-        Arg::from(t.from_code.clone()),
-        Arg::from(opt_ts(t.grant.auth_time)),
-        Arg::from(s(t.grant.session)),
-        Arg::from(ts(t.created)),
-    ];
+    static RETURNING: LazyLock<String> = LazyLock::new(|| format!("{INSERT_TOKEN} RETURNING id"));
+    let w = insert_token(t, token_hash);
     db.into()
-        .fetch_one(
-            "INSERT INTO providers_oauth2_token (kind, provider_id, user_id, token, token_hash, \
-             expires, scope, revoked, id_token, from_code, auth_time, session, created) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-            &args,
-            |row| int(row, "id"),
-        )
+        .fetch_one(RETURNING.as_str(), &w.args, |row| int(row, "id"))
         .await
+}
+
+const INSERT_TOKEN: &str = "INSERT INTO providers_oauth2_token (kind, provider_id, user_id, token, \
+     token_hash, expires, scope, revoked, id_token, from_code, auth_time, session, created) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+
+/// The statement that stores `t` under `token_hash`, for [`crate::write_all`].
+pub fn insert_token(t: &IssuedToken, token_hash: &str) -> Write {
+    Write {
+        sql: INSERT_TOKEN,
+        args: vec![
+            Arg::from(kind_str(t.kind)),
+            Arg::from(t.grant.provider),
+            Arg::from(t.grant.user),
+            Arg::from(t.token.as_str()),
+            Arg::from(token_hash),
+            Arg::from(ts(t.grant.expires)),
+            Arg::from(scope_json(&t.grant.scope)),
+            Arg::from(t.revoked),
+            Arg::from(Value::Object(t.id_token.clone()).to_string()),
+            Arg::from(t.from_code.clone()),
+            Arg::from(opt_ts(t.grant.auth_time)),
+            Arg::from(s(t.grant.session)),
+            Arg::from(ts(t.created)),
+        ],
+    }
 }
 
 /// Finds a token of `kind` by its digest.

@@ -9,6 +9,7 @@ use sqlx::{Any, AnyPool, Transaction};
 
 use crate::StoreError;
 use crate::direct::{DirectConn, DirectPool};
+use crate::direct_pg::{PgConn, PgDirectPool};
 
 /// Which database engine a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +70,8 @@ pub struct Store {
     pool: AnyPool,
     /// The direct SQLite path (SQLite files only).
     direct: Option<Arc<DirectPool>>,
+    /// The direct PostgreSQL path (PostgreSQL only).
+    direct_pg: Option<Arc<PgDirectPool>>,
     backend: Backend,
     clock: Arc<dyn Clock>,
 }
@@ -108,9 +111,18 @@ impl Store {
             Backend::Sqlite => crate::direct::file_of(url).map(DirectPool::new),
             Backend::Postgres => None,
         };
+        let direct_pg = match backend {
+            Backend::Postgres => Some(PgDirectPool::new(
+                url,
+                options.max_connections,
+                options.acquire_timeout,
+            )?),
+            Backend::Sqlite => None,
+        };
         Ok(Self {
             pool,
             direct,
+            direct_pg,
             backend,
             clock: Arc::new(SystemClock),
         })
@@ -151,6 +163,14 @@ impl Store {
     /// SQLite file; `None` on PostgreSQL.
     pub fn direct(&self) -> Result<Option<DirectConn>, StoreError> {
         self.direct.as_ref().map(DirectPool::get).transpose()
+    }
+
+    /// A connection of the direct PostgreSQL path ([`crate::direct_pg`]); `None` on SQLite.
+    pub async fn direct_pg(&self) -> Result<Option<PgConn>, StoreError> {
+        match &self.direct_pg {
+            Some(pool) => Ok(Some(pool.get().await?)),
+            None => Ok(None),
+        }
     }
 
     /// Starts a transaction: every API write runs in exactly one.

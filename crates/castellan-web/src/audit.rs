@@ -63,11 +63,23 @@ pub async fn record<'c>(
     user: Option<&User>,
     action: &str,
     app: &str,
-    mut context: Value,
+    context: Value,
 ) -> Result<(), StoreError> {
+    events::create(db, &event(now, ctx, user, action, app, context)).await
+}
+
+/// An event with the request's facts, not yet stored.
+pub fn event(
+    now: DateTime<Utc>,
+    ctx: &RequestContext,
+    user: Option<&User>,
+    action: &str,
+    app: &str,
+    mut context: Value,
+) -> Event {
     add_request_facts(&mut context, ctx);
     cleanse(&mut context);
-    let event = Event {
+    Event {
         event_uuid: Uuid::new_v4(),
         user: request_user_snapshot(ctx, user),
         action: action.to_string(),
@@ -77,8 +89,7 @@ pub async fn record<'c>(
         created: now,
         expires: now + Duration::days(RETENTION_DAYS),
         brand: json!({}),
-    };
-    events::create(db, &event).await
+    }
 }
 
 /// `model_created` / `model_updated` / `model_deleted` for a model instance.

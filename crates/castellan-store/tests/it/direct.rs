@@ -1,10 +1,11 @@
-//! The direct SQLite path: an SQLite file store has one and PostgreSQL does not; statements run
+//! The direct paths: an SQLite file store has the direct SQLite path and PostgreSQL the direct
+//! PostgreSQL path (its own behaviour is in `direct_pg.rs`); statements run
 //! through [`Db`] / [`DbTx`] / [`Reader`] give the same rows on either path, bind `$N` parameters
 //! by number, roll back when dropped, wait for a concurrent writer, and report constraint errors
 //! the way sqlx's do.
 use castellan_core::event::Event;
 use castellan_store::direct::file_of;
-use castellan_store::{Arg, Db, DbTx, StoreError, events};
+use castellan_store::{Arg, Db, DbTx, StoreError, events, write_all};
 use castellan_testkit::{TestApp, db_test};
 use chrono::{Duration, SubsecRound};
 use serde_json::json;
@@ -62,7 +63,11 @@ db_test!(
         let mut conn = app.store.conn().await.unwrap();
         let e = event("login", &app);
         let mut tx = DbTx::begin(&app.store, &mut conn).await.unwrap();
-        assert_eq!(matches!(tx, DbTx::Direct(_)), sqlite);
+        assert!(match tx {
+            DbTx::Direct(_) => sqlite,
+            DbTx::Pg(_) => !sqlite,
+            DbTx::Sqlx(_) => false,
+        });
         events::create(tx.db(), &e).await.unwrap();
         tx.commit().await.unwrap();
         let mut conn = app.store.conn().await.unwrap();
@@ -209,5 +214,38 @@ db_test!(
             events::get(&mut conn, second.event_uuid).await.unwrap(),
             Some(second)
         );
+    }
+);
+
+db_test!(
+    writes_go_together_or_not_at_all,
+    |app: TestApp| async move {
+        let app = app;
+        let mut conn = app.store.conn().await.unwrap();
+        let (a, b) = (event("login", &app), event("logout", &app));
+        write_all(
+            &app.store,
+            &mut conn,
+            &[events::insert(&a), events::insert(&b)],
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            events::get(&mut conn, a.event_uuid).await.unwrap(),
+            Some(a.clone())
+        );
+        assert_eq!(events::get(&mut conn, b.event_uuid).await.unwrap(), Some(b));
+        // The second write fails (its key exists): the first is not written either.
+        let c = event("login", &app);
+        let err = write_all(
+            &app.store,
+            &mut conn,
+            &[events::insert(&c), events::insert(&a)],
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+        assert_eq!(events::get(&mut conn, c.event_uuid).await.unwrap(), None);
+        write_all(&app.store, &mut conn, &[]).await.unwrap();
     }
 );

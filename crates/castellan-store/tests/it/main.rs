@@ -4,6 +4,7 @@
 mod blueprints;
 mod config_version;
 mod direct;
+mod direct_pg;
 mod flows;
 mod groups;
 mod indexes;

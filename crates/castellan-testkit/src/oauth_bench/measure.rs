@@ -1,7 +1,8 @@
 //! The measurements: each sends requests one at a time through the router (after one untimed
 //! warm-up request of the same kind) until the budget is spent, counting 200s and timing only
 //! the requests; authorization codes are created in batches between timed stretches. CPU time of
-//! this process and of the PostgreSQL server processes is read around each timed stretch.
+//! this process and of the PostgreSQL server processes (listed anew before each stretch) is read
+//! around each timed stretch.
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -146,8 +147,7 @@ pub async fn measure_http(
             .to_string(),
         _ => String::new(),
     };
-    let pids = cpu::backend_pids(app).await;
-    let on_pg = !pids.is_empty();
+    let on_pg = app.kind == crate::DbKind::Postgres;
     let mut fig = Figure {
         row,
         count: 0,
@@ -167,6 +167,9 @@ pub async fn measure_http(
     while !budget.finished(fig.count, fig.elapsed) {
         let n = budget.next_batch(fig.count, BATCH);
         let codes = codes_for(app, bench, row, n).await?;
+        // Listed before every stretch: the direct PostgreSQL path opens its connections (each a
+        // server process) on first use.
+        let pids = cpu::backend_pids(app).await;
         let (cpu0, db0) = (cpu::process(), cpu::processes(&pids));
         let start = Instant::now();
         for i in 0..n {

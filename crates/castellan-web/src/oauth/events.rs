@@ -41,6 +41,20 @@ pub async fn record_user<'c>(
     Ok(())
 }
 
+/// The statement that records `action` for a user already loaded, to be written with others
+/// ([`castellan_store::write_all`]).
+pub fn user_event_write(
+    state: &AppState,
+    parts: &Parts,
+    user: Option<&castellan_core::user::User>,
+    action: &str,
+    context: Value,
+) -> castellan_store::Write {
+    let ctx = RequestContext::of(parts, state);
+    let event = audit::event(state.store.now(), &ctx, user, action, APP, context);
+    castellan_store::events::insert(&event)
+}
+
 /// A `suspicious_request` event (token reuse, revoked token presented).
 pub async fn suspicious(
     state: &AppState,

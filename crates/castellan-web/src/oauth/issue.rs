@@ -110,6 +110,17 @@ pub struct Minted {
 }
 
 impl Minted {
+    /// The statements that store the access and refresh tokens, and what the client receives
+    /// once they are written.
+    pub fn into_writes(self) -> (Vec<castellan_store::Write>, Issued) {
+        let writes = self
+            .rows
+            .iter()
+            .map(|(row, hash)| oauth2_tokens::insert_token(row, hash))
+            .collect();
+        (writes, self.issued)
+    }
+
     /// Stores the access and refresh tokens; what the client receives.
     pub async fn save(self, mut db: Db<'_>) -> ApiResult<Issued> {
         for (row, hash) in &self.rows {

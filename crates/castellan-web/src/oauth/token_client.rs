@@ -15,7 +15,7 @@ use castellan_oauth::client_auth;
 use castellan_oauth::error::ErrorCode;
 use castellan_oauth::scope;
 use castellan_store::users::NewUser;
-use castellan_store::{AnyConnection, DbTx, groups, tokens, users};
+use castellan_store::{AnyConnection, groups, tokens, users, write_all};
 use http::request::Parts;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -295,21 +295,21 @@ pub async fn grant(
         },
     )
     .await?;
-    // The `login` event and the access token are written together (on SQLite by the direct
-    // path: two statements without a thread switch each).
-    let mut tx = DbTx::begin(&state.store, &mut conn)
+    // The `login` event and the access token are written together: on PostgreSQL as one
+    // statement, on an SQLite file in one transaction of the direct path.
+    let (mut writes, issued) = minted.into_writes();
+    writes.insert(
+        0,
+        events::user_event_write(
+            state,
+            parts,
+            Some(&user),
+            "login",
+            json!({"auth_method": who.method, "auth_method_args": who.method_args}),
+        ),
+    );
+    write_all(&state.store, &mut conn, &writes)
         .await
         .map_err(ApiError::from)?;
-    events::record_user(
-        state,
-        tx.db(),
-        parts,
-        Some(&user),
-        "login",
-        json!({"auth_method": who.method, "auth_method_args": who.method_args}),
-    )
-    .await?;
-    let issued = minted.save(tx.db()).await?;
-    tx.commit().await.map_err(ApiError::from)?;
     Ok(token_body(issued, &scopes))
 }

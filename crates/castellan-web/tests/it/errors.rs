@@ -106,6 +106,24 @@ db_test!(every_response_has_a_request_id, |app: TestApp| async move {
     assert_eq!(r.headers.get("x-request-id").unwrap().len(), 32);
 });
 
+/// Ends every server process connected to the app's PostgreSQL database, as a restart would;
+/// how many there were.
+async fn kill_backends(app: &TestApp) -> i64 {
+    let name = app.db.url.rsplit('/').next().unwrap().to_string();
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(
+        &castellan_testkit::db::postgres_admin_url(),
+    )
+    .await
+    .unwrap();
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1) t",
+    )
+    .bind(&name)
+    .fetch_one(&mut admin)
+    .await
+    .unwrap()
+}
+
 /// PostgreSQL-specific: every connection of the pool is killed server-side (as on a database
 /// restart); the next requests succeed without any restart of Castellan.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -113,20 +131,10 @@ async fn recovers_when_postgresql_connections_are_killed() {
     let app = TestApp::new(castellan_testkit::DbKind::Postgres).await;
     let r = app.admin("GET", "/api/v3/core/users/", None).await;
     assert_eq!(r.status, 200);
-    let name = app.db.url.rsplit('/').next().unwrap().to_string();
-    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(
-        &castellan_testkit::db::postgres_admin_url(),
-    )
-    .await
-    .unwrap();
-    let killed: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1) t",
-    )
-    .bind(&name)
-    .fetch_one(&mut admin)
-    .await
-    .unwrap();
-    assert!(killed >= 1, "the pool had live connections");
+    assert!(
+        kill_backends(&app).await >= 1,
+        "the pool had live connections"
+    );
     let mut statuses = Vec::new();
     for _ in 0..5 {
         statuses.push(app.admin("GET", "/api/v3/core/users/", None).await.status);
@@ -137,4 +145,47 @@ async fn recovers_when_postgresql_connections_are_killed() {
     );
     let r = app.send("GET", "/-/health/ready/", None, &[]).await;
     assert_eq!(r.status, 200);
+}
+
+/// The same for the OAuth2 endpoints on the direct PostgreSQL path (their own connections): a
+/// `client_credentials` token and its introspection keep answering 200 after every connection of
+/// the database was killed, twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oauth_endpoints_recover_when_postgresql_connections_are_killed() {
+    let app = TestApp::new(castellan_testkit::DbKind::Postgres).await;
+    let c = crate::oauth_support::setup(&app, "killed", json!({})).await;
+    let basic = format!(
+        "Basic {}",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            format!("{}:{}", c.client_id, c.client_secret)
+        )
+    );
+    let post = |path: &'static str, body: String| {
+        let (app, basic) = (&app, basic.clone());
+        async move {
+            app.send("POST", path, Some(&body), &[("authorization", &basic)])
+                .await
+        }
+    };
+    let round = || async {
+        let r = post(
+            "/application/o/token/",
+            "grant_type=client_credentials&scope=openid".into(),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let access = r.json["access_token"].as_str().unwrap().to_string();
+        post("/application/o/introspect/", format!("token={access}")).await
+    };
+    for _ in 0..3 {
+        let r = round().await;
+        assert_eq!(r.json["active"], true, "{}", r.text);
+        assert!(
+            kill_backends(&app).await >= 2,
+            "the pools had live connections"
+        );
+    }
+    let r = round().await;
+    assert_eq!(r.json["active"], true, "{}", r.text);
 }
