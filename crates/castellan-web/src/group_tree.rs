@@ -33,11 +33,8 @@ impl GroupTree {
         conn: &mut AnyConnection,
         version: i64,
     ) -> Result<Arc<Vec<Group>>, StoreError> {
-        if let Ok(cached) = self.0.lock()
-            && let Some((at, all)) = cached.as_ref()
-            && *at == version
-        {
-            return Ok(all.clone());
+        if let Some(all) = self.fresh(version) {
+            return Ok(all);
         }
         let all = Arc::new(groups::all(conn).await?);
         if let Ok(mut cached) = self.0.lock()
@@ -46,6 +43,13 @@ impl GroupTree {
             *cached = Some((version, all.clone()));
         }
         Ok(all)
+    }
+
+    /// Every group, if cached at exactly `version` (no statement).
+    pub fn fresh(&self, version: i64) -> Option<Arc<Vec<Group>>> {
+        let cached = self.0.lock().ok()?;
+        let (at, all) = cached.as_ref()?;
+        (*at == version).then(|| all.clone())
     }
 
     /// `user`'s groups: its memberships and the configuration version in one statement, the

@@ -11,7 +11,7 @@ use castellan_core::oauth2::{OAuth2Provider, ScopeMapping};
 use castellan_core::user::User;
 use castellan_oauth::claims::deep_merge;
 use castellan_policy::expr::{Budget, ExprHost, ExprInputs};
-use castellan_store::{AnyConnection, events, scope_mappings, users};
+use castellan_store::{AnyConnection, LazyConn, events, scope_mappings, users};
 use chrono::Duration;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -75,13 +75,13 @@ fn anonymous_user() -> Value {
 }
 
 /// Host functions a mapping may call: `ak_user_by(username=…|pk=…)`; the rest are refused.
-struct MappingHost<'a> {
-    conn: &'a mut AnyConnection,
+struct MappingHost<'a, 'c> {
+    conn: &'a mut LazyConn<'c>,
     state: &'a AppState,
 }
 
 #[async_trait]
-impl ExprHost for MappingHost<'_> {
+impl ExprHost for MappingHost<'_, '_> {
     async fn call(
         &mut self,
         name: &str,
@@ -92,17 +92,16 @@ impl ExprHost for MappingHost<'_> {
             return Err(format!("{name} is not available in scope mappings"));
         }
         let err = |e: castellan_store::StoreError| e.to_string();
+        let conn = self.conn.get().await.map_err(err)?;
         let user = if let Some(pk) = kwargs.get("pk").and_then(Value::as_i64) {
-            users::get(self.conn, pk).await.map_err(err)?
+            users::get(conn, pk).await.map_err(err)?
         } else if let Some(username) = kwargs.get("username").and_then(Value::as_str) {
-            users::get_by_username(self.conn, username)
-                .await
-                .map_err(err)?
+            users::get_by_username(conn, username).await.map_err(err)?
         } else {
             None
         };
         match user {
-            Some(u) => crate::flow::user_json::of(self.state, self.conn, &u)
+            Some(u) => crate::flow::user_json::of(self.state, conn, &u)
                 .await
                 .map_err(err),
             None => Ok(Value::Null),
@@ -113,7 +112,7 @@ impl ExprHost for MappingHost<'_> {
 /// Evaluates one mapping; `Ok(None)` for a non-dict result.
 async fn evaluate(
     state: &AppState,
-    conn: &mut AnyConnection,
+    conn: &mut LazyConn<'_>,
     mapping: &ScopeMapping,
     user: &Value,
     provider: &Value,
@@ -145,7 +144,7 @@ async fn evaluate(
 /// Records the failure of `mapping` as a `configuration_error` event.
 async fn record_failure(
     state: &AppState,
-    conn: &mut AnyConnection,
+    conn: &mut LazyConn<'_>,
     mapping: &ScopeMapping,
     user: &Value,
     message: &str,
@@ -173,7 +172,7 @@ async fn record_failure(
         expires: now + Duration::days(RETENTION_DAYS),
         brand: json!({}),
     };
-    events::create(conn, &event).await?;
+    events::create(conn.get().await?, &event).await?;
     Ok(())
 }
 
@@ -214,15 +213,24 @@ pub async fn scope_claims(
         .ok_or(ApiError::NotFound)?;
     let all = scope_mappings::get_many(conn, &provider.property_mappings).await?;
     let mappings = select(&all, Some(scopes));
-    claims_of(state, conn, provider, &user, &mappings, &token_context).await
+    claims_of(
+        state,
+        &mut LazyConn::from(conn),
+        provider,
+        &user,
+        &mappings,
+        &token_context,
+    )
+    .await
 }
 
 /// The claims of a user already read (see [`claims_user`]) from mappings already selected
 /// (see [`select`]): what [`scope_claims`] does without reading the database, unless a mapping
-/// fails (its `configuration_error` event is written) or calls `ak_user_by`.
+/// fails (its `configuration_error` event is written) or calls `ak_user_by`: only then is a
+/// connection taken from `conn`.
 pub async fn claims_of(
     state: &AppState,
-    conn: &mut AnyConnection,
+    conn: &mut LazyConn<'_>,
     provider: &OAuth2Provider,
     user: &Value,
     mappings: &[ScopeMapping],
@@ -253,9 +261,18 @@ pub async fn claim_names(
     let user = anonymous_user();
     let provider_value = provider_json(provider);
     let mut names: Vec<String> = Vec::new();
-    for mapping in mappings_for(conn, provider, None).await? {
-        if let Ok(Some(map)) =
-            evaluate(state, conn, &mapping, &user, &provider_value, &Value::Null).await
+    let mappings = mappings_for(conn, provider, None).await?;
+    let mut conn = LazyConn::from(conn);
+    for mapping in mappings {
+        if let Ok(Some(map)) = evaluate(
+            state,
+            &mut conn,
+            &mapping,
+            &user,
+            &provider_value,
+            &Value::Null,
+        )
+        .await
         {
             for key in map.keys() {
                 if !names.contains(key) {

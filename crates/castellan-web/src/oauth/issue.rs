@@ -156,7 +156,15 @@ pub async fn mint(
         Some(match (&req.subject, req.mappings) {
             (Some(subject), Some(all)) => {
                 let mappings = crate::oauth_claims::select(all, Some(&req.scopes));
-                crate::oauth_claims::claims_of(state, conn, p, subject, &mappings, &token).await?
+                crate::oauth_claims::claims_of(
+                    state,
+                    &mut castellan_store::LazyConn::from(&mut *conn),
+                    p,
+                    subject,
+                    &mappings,
+                    &token,
+                )
+                .await?
             }
             _ => {
                 crate::oauth_claims::scope_claims(state, conn, p, req.user.pk, &req.scopes, token)

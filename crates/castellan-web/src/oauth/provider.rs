@@ -142,6 +142,15 @@ impl ProviderCache {
         self.get_by_pk_at(state, conn, pk, None).await
     }
 
+    /// The configuration of the provider with primary key `pk` if it is cached at exactly
+    /// `version` (no statement).
+    pub fn fresh_by_pk(&self, pk: i64, version: i64) -> Option<Arc<ProviderConfig>> {
+        let cached = self.0.lock().ok()?;
+        (cached.version == version)
+            .then(|| cached.by_pk(pk))
+            .flatten()
+    }
+
     /// [`Self::get_by_pk`] at a configuration `version` the caller read in this request.
     pub async fn get_by_pk_at(
         &self,
@@ -154,10 +163,7 @@ impl ProviderCache {
             Some(v) => v,
             None => config_version::current(conn).await?,
         };
-        if let Ok(cached) = self.0.lock()
-            && cached.version == version
-            && let Some(c) = cached.by_pk(pk)
-        {
+        if let Some(c) = self.fresh_by_pk(pk, version) {
             return Ok(Some(c));
         }
         let Some(provider) = oauth2_providers::get(conn, pk).await? else {

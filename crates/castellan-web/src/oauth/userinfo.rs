@@ -44,10 +44,11 @@ pub async fn userinfo(
             "Token is missing",
         ));
     };
-    let mut conn = state.store.conn().await?;
+    // A connection of the shared pool is taken only if a cache is behind or a mapping needs one:
+    // the token and the user are read on the direct path.
+    let mut conn = state.store.lazy();
     let now = state.store.now();
-    // The token and the user are read on the direct SQLite path when there is one.
-    let mut reader = state.store.reader_on(&mut conn)?;
+    let mut reader = state.store.reader().await?;
     let (token, version) =
         oauth2_tokens::token_with_config_version(reader.db(), TokenKind::Access, &token_hash(&raw))
             .await?;
@@ -67,7 +68,7 @@ pub async fn userinfo(
     if token.revoked {
         events::suspicious(
             &state,
-            &mut conn,
+            conn.get().await?,
             &parts,
             token.grant.user,
             json!({"message": "Revoked access token used"}),
@@ -93,11 +94,20 @@ pub async fn userinfo(
             "Token does not have the openid scope",
         ));
     }
-    let config = state
-        .flows
-        .oauth_providers
-        .get_by_pk_at(&state, &mut conn, token.grant.provider, Some(version))
-        .await?;
+    let providers = &state.flows.oauth_providers;
+    let config = match providers.fresh_by_pk(token.grant.provider, version) {
+        Some(config) => Some(config),
+        None => {
+            providers
+                .get_by_pk_at(
+                    &state,
+                    conn.get().await?,
+                    token.grant.provider,
+                    Some(version),
+                )
+                .await?
+        }
+    };
     let (found, user_version) = user.unwrap_or((None, version));
     let (Some(config), Some((user, direct))) = (config, found) else {
         return Ok(refuse(
@@ -108,7 +118,16 @@ pub async fn userinfo(
     };
     let context = json!({"scope": token.grant.scope, "user": user.pk});
     let p = &config.provider;
-    let all = state.flows.groups.at(&mut conn, user_version).await?;
+    let all = match state.flows.groups.fresh(user_version) {
+        Some(all) => all,
+        None => {
+            state
+                .flows
+                .groups
+                .at(conn.get().await?, user_version)
+                .await?
+        }
+    };
     let subject = crate::oauth_claims::claims_user(&user, &all, &direct, &state.install_id);
     let mappings = crate::oauth_claims::select(&config.mappings, Some(&token.grant.scope));
     let claims =

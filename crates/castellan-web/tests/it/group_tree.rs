@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::oauth_errors::token_as;
-use crate::oauth_support::setup;
+use crate::oauth_support::{setup, userinfo};
 
 fn group(name: &str, is_superuser: bool) -> Group {
     Group {
@@ -27,17 +27,6 @@ async fn save(app: &TestApp, g: &Group, create: bool) {
     } else {
         groups::update(&mut conn, g).await.unwrap();
     }
-}
-
-async fn userinfo(app: &TestApp, access: &str) -> castellan_testkit::Response {
-    let bearer = format!("Bearer {access}");
-    app.send(
-        "GET",
-        "/application/o/userinfo/",
-        None,
-        &[("authorization", &bearer)],
-    )
-    .await
 }
 
 async fn status_as(app: &TestApp, key: &str, path: &str) -> u16 {

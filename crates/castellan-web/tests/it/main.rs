@@ -61,6 +61,7 @@ mod oauth_amr;
 mod oauth_authlib;
 mod oauth_client_assertion;
 mod oauth_device_prompts;
+mod oauth_direct_paths;
 mod oauth_endpoints;
 mod oauth_errors;
 mod oauth_jwe;

@@ -110,3 +110,15 @@ pub async fn brand_device_flow(app: &TestApp, slug: &str) {
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
 }
+
+/// `GET /application/o/userinfo/` with `access` as the Bearer token.
+pub async fn userinfo(app: &TestApp, access: &str) -> castellan_testkit::Response {
+    let bearer = format!("Bearer {access}");
+    app.send(
+        "GET",
+        "/application/o/userinfo/",
+        None,
+        &[("authorization", &bearer)],
+    )
+    .await
+}
