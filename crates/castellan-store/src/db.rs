@@ -3,7 +3,6 @@
 //! the row decoding are shared, so a repository function is written once for both.
 use rusqlite::ToSql;
 use rusqlite::types::ToSqlOutput;
-use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, Transaction};
 
@@ -63,7 +62,17 @@ impl ToSql for Arg {
     }
 }
 
-fn bind_all<'q>(sql: &'q str, args: &[Arg]) -> Query<'q, Any, AnyArguments<'q>> {
+/// `sql` with `args` bound, for the shared pool's `Any` driver or the direct PostgreSQL path.
+pub(crate) fn bind_all<'q, DB>(
+    sql: &'q str,
+    args: &[Arg],
+) -> Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
+where
+    DB: sqlx::Database,
+    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
     args.iter().fold(sqlx::query(sql), |q, arg| match arg {
         Arg::Text(v) => q.bind(v.clone()),
         Arg::Int(v) => q.bind(*v),
@@ -156,7 +165,7 @@ impl Db<'_> {
         decode: impl FnOnce(&dyn RowRead) -> Result<T, StoreError>,
     ) -> Result<Option<T>, StoreError> {
         match self {
-            Self::Sqlx(conn) => match bind_all(sql, args).fetch_optional(conn).await? {
+            Self::Sqlx(conn) => match bind_all::<Any>(sql, args).fetch_optional(conn).await? {
                 Some(row) => decode(&row).map(Some),
                 None => Ok(None),
             },
@@ -191,7 +200,10 @@ impl Db<'_> {
     /// Runs `sql`; the number of rows it changed.
     pub async fn execute(self, sql: &str, args: &[Arg]) -> Result<u64, StoreError> {
         match self {
-            Self::Sqlx(conn) => Ok(bind_all(sql, args).execute(conn).await?.rows_affected()),
+            Self::Sqlx(conn) => Ok(bind_all::<Any>(sql, args)
+                .execute(conn)
+                .await?
+                .rows_affected()),
             Self::Direct(conn) => {
                 let mut stmt = conn.raw().prepare_cached(sql)?;
                 bind_direct(&mut stmt, args)?;

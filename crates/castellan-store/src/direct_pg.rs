@@ -13,14 +13,13 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sqlx::postgres::{PgArguments, PgConnectOptions, PgRow};
-use sqlx::query::Query;
+use sqlx::postgres::{PgConnectOptions, PgRow};
 use sqlx::{Connection, PgConnection, Postgres, Row};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::StoreError;
 use crate::codec::RowRead;
-use crate::db::Arg;
+use crate::db::{Arg, bind_all};
 
 /// How many idle connections are kept for reuse.
 const MAX_IDLE: usize = 8;
@@ -96,14 +95,6 @@ pub struct PgConn {
     busy: bool,
 }
 
-fn bind_all<'q>(sql: &'q str, args: &[Arg]) -> Query<'q, Postgres, PgArguments> {
-    args.iter().fold(sqlx::query(sql), |q, arg| match arg {
-        Arg::Text(v) => q.bind(v.clone()),
-        Arg::Int(v) => q.bind(*v),
-        Arg::Bool(v) => q.bind(*v),
-    })
-}
-
 /// Whether `err` says the connection itself is gone (rather than the statement failing).
 fn connection_lost(err: &sqlx::Error) -> bool {
     match err {
@@ -125,7 +116,7 @@ async fn run_once(
     sql: &str,
     args: &[Arg],
 ) -> Result<Outcome, sqlx::Error> {
-    let query = bind_all(sql, args);
+    let query = bind_all::<Postgres>(sql, args);
     Ok(if fetch {
         Outcome::Row(query.fetch_optional(conn).await?)
     } else {
@@ -177,10 +168,7 @@ impl PgConn {
 
     /// Runs `sql`; the number of rows it changed (never retried).
     pub(crate) async fn execute(&mut self, sql: &str, args: &[Arg]) -> Result<u64, StoreError> {
-        match self.run(false, false, sql, args).await? {
-            Outcome::Changed(n) => Ok(n),
-            Outcome::Row(_) => Ok(0),
-        }
+        self.changed(false, sql, args).await
     }
 
     /// Runs a write whose every row has a unique key; retried once on a dead idle connection. A
@@ -191,7 +179,11 @@ impl PgConn {
         sql: &str,
         args: &[Arg],
     ) -> Result<u64, StoreError> {
-        match self.run(true, false, sql, args).await? {
+        self.changed(true, sql, args).await
+    }
+
+    async fn changed(&mut self, retry: bool, sql: &str, args: &[Arg]) -> Result<u64, StoreError> {
+        match self.run(retry, false, sql, args).await? {
             Outcome::Changed(n) => Ok(n),
             Outcome::Row(_) => Ok(0),
         }
@@ -199,14 +191,14 @@ impl PgConn {
 
     /// Starts a transaction (retried once on a dead idle connection: nothing ran yet).
     pub async fn begin(&mut self) -> Result<(), StoreError> {
-        self.run(true, false, "BEGIN", &[]).await?;
+        self.changed(true, "BEGIN", &[]).await?;
         self.in_transaction = true;
         Ok(())
     }
 
     /// Commits the transaction [`Self::begin`] started.
     pub async fn commit(&mut self) -> Result<(), StoreError> {
-        self.run(false, false, "COMMIT", &[]).await?;
+        self.changed(false, "COMMIT", &[]).await?;
         self.in_transaction = false;
         Ok(())
     }
