@@ -123,10 +123,11 @@ impl Minted {
 
     /// Stores the access and refresh tokens; what the client receives.
     pub async fn save(self, mut db: Db<'_>) -> ApiResult<Issued> {
-        for (row, hash) in &self.rows {
-            oauth2_tokens::create_token(db.reborrow(), row, hash).await?;
+        let (writes, issued) = self.into_writes();
+        for w in &writes {
+            db.reborrow().execute(w.sql, &w.args).await?;
         }
-        Ok(self.issued)
+        Ok(issued)
     }
 }
 
