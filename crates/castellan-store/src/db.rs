@@ -231,15 +231,23 @@ impl<'c> DbTx<'c> {
         store: &crate::Store,
         conn: &'c mut AnyConnection,
     ) -> Result<Self, StoreError> {
+        match Self::begin_direct(store).await? {
+            Some(tx) => Ok(tx),
+            None => Ok(Self::Sqlx(crate::begin_on(conn).await?)),
+        }
+    }
+
+    /// Begins on the direct path of `store`, if it has one (an SQLite file, or PostgreSQL).
+    async fn begin_direct(store: &crate::Store) -> Result<Option<Self>, StoreError> {
         if let Some(mut direct) = store.direct()? {
-            direct.begin()?;
-            return Ok(Self::Direct(direct));
+            direct.begin().await?;
+            return Ok(Some(Self::Direct(direct)));
         }
         if let Some(mut pg) = store.direct_pg().await? {
             pg.begin().await?;
-            return Ok(Self::Pg(pg));
+            return Ok(Some(Self::Pg(pg)));
         }
-        Ok(Self::Sqlx(crate::begin_on(conn).await?))
+        Ok(None)
     }
 
     /// The transaction's connection, for one statement.
@@ -319,17 +327,18 @@ pub struct Write {
 
 /// Runs `writes` all or none, in order: on PostgreSQL as one statement (each but the last a
 /// data-modifying `WITH` part), so the database is reached once and needs no `BEGIN`/`COMMIT`;
-/// on SQLite in one transaction on the direct path (else on `conn`). The writes must not depend on
-/// each other's rows (on PostgreSQL they all see the database as it was before the statement), and
-/// each must write rows with a unique key (an event's UUID, a token's digest): on PostgreSQL the
-/// statement is repeated once when its pooled connection turns out dead
-/// ([`crate::direct_pg::PgConn`]), and the keys make sure a repeat never writes twice.
+/// on SQLite in one transaction on the direct path (else on `conn`, taken from the pool only
+/// then). The writes must not depend on each other's rows (on PostgreSQL they all see the
+/// database as it was before the statement), and each must write rows with a unique key (an
+/// event's UUID, a token's digest): on PostgreSQL the statement is repeated once when its pooled
+/// connection turns out dead ([`crate::direct_pg::PgConn`]), and the keys make sure a repeat
+/// never writes twice.
 ///
 /// # Errors
 /// Any write failed; nothing was written.
 pub async fn write_all(
     store: &crate::Store,
-    conn: &mut AnyConnection,
+    conn: &mut crate::LazyConn<'_>,
     writes: &[Write],
 ) -> Result<(), StoreError> {
     let Some((last, before)) = writes.split_last() else {
@@ -340,7 +349,10 @@ pub async fn write_all(
         pg.execute_keyed(&sql, &args).await?;
         return Ok(());
     }
-    let mut tx = DbTx::begin(store, conn).await?;
+    let mut tx = match DbTx::begin_direct(store).await? {
+        Some(tx) => tx,
+        None => DbTx::Sqlx(crate::begin_on(conn.get().await?).await?),
+    };
     for w in writes {
         tx.db().execute(w.sql, &w.args).await?;
     }

@@ -5,11 +5,12 @@
 //! token, introspection and userinfo) take it, through [`crate::db::Db`]; everything else goes
 //! through sqlx. PostgreSQL has a direct path of its own ([`crate::direct_pg`]).
 //!
-//! A write on this path waits for SQLite's write lock on the calling thread, up to the same
-//! `busy_timeout` the sqlx connections use; a read never waits in WAL mode.
+//! A write transaction on this path waits for SQLite's write lock up to the same `busy_timeout`
+//! the sqlx connections use, asleep between tries rather than blocking its thread: the holder may
+//! be a sqlx transaction of a request this thread runs too. A read never waits in WAL mode.
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags};
 
@@ -17,6 +18,13 @@ use crate::StoreError;
 
 /// How many idle direct connections are kept for reuse.
 const MAX_IDLE: usize = 8;
+
+/// How long a statement waits for a lock another connection holds (as `PRAGMA busy_timeout` of
+/// the sqlx connections).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a write transaction sleeps before it tries for the write lock again.
+const LOCK_RETRY: Duration = Duration::from_millis(1);
 
 /// The SQLite file of a `sqlite:` URL (its path percent-decoded, as sqlx reads it), when it names
 /// one: `None` for in-memory databases and undecodable paths, which stay on sqlx alone.
@@ -48,6 +56,11 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// Whether SQLite answered that another connection holds the lock.
+fn is_busy(err: &rusqlite::Error) -> bool {
+    matches!(err, rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::DatabaseBusy)
+}
+
 /// Idle direct connections to one SQLite file.
 #[derive(Debug)]
 pub struct DirectPool {
@@ -70,7 +83,7 @@ impl DirectPool {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         // The same settings as the sqlx connections (`pool.rs`); the file is in WAL mode already.
-        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.execute_batch(
             "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 268435456;",
         )?;
@@ -109,10 +122,31 @@ impl DirectConn {
     }
 
     /// Starts a write transaction, taking SQLite's write lock now (`BEGIN IMMEDIATE`), so no
-    /// statement inside it can fail for a lock another writer took meanwhile.
-    pub fn begin(&mut self) -> Result<(), StoreError> {
-        self.raw().prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
-        Ok(())
+    /// statement inside it can fail for a lock another writer took meanwhile. While another
+    /// connection holds the lock, it sleeps and tries again, up to the busy timeout.
+    ///
+    /// # Errors
+    /// The lock stayed taken for the busy timeout (`Unavailable`), or the database failed.
+    pub async fn begin(&mut self) -> Result<(), StoreError> {
+        let deadline = Instant::now() + BUSY_TIMEOUT;
+        loop {
+            match self.begin_now() {
+                Ok(()) => return Ok(()),
+                Err(e) if is_busy(&e) && Instant::now() < deadline => {
+                    tokio::time::sleep(LOCK_RETRY).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// `BEGIN IMMEDIATE` without waiting for the lock.
+    fn begin_now(&mut self) -> Result<(), rusqlite::Error> {
+        let conn = self.raw();
+        conn.busy_timeout(Duration::ZERO)?;
+        let begun = conn.prepare_cached(crate::BEGIN_SQLITE)?.execute([]);
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        begun.map(drop)
     }
 
     /// Commits the transaction [`Self::begin`] started.

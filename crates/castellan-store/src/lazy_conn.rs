@@ -36,6 +36,20 @@ impl LazyConn<'_> {
             Self::Pending(_) => Err(StoreError::Corrupt("no connection was taken".into())),
         }
     }
+
+    /// The pool's connection, taken now if none was yet, to be handed to code that keeps one.
+    ///
+    /// # Errors
+    /// The pool gave none within its acquire timeout, or the connection is the caller's.
+    pub async fn into_owned(self) -> Result<Conn, StoreError> {
+        match self {
+            Self::Pending(store) => store.conn().await,
+            Self::Taken(conn) => Ok(conn),
+            Self::Borrowed(_) => Err(StoreError::Corrupt(
+                "a borrowed connection cannot be handed on".into(),
+            )),
+        }
+    }
 }
 
 impl Store {

@@ -68,11 +68,21 @@ pub type Conn = sqlx::pool::PoolConnection<sqlx::Any>;
 /// A transaction on a connection the caller already holds (derefs to [`AnyConnection`]).
 pub type ConnTx<'c> = sqlx::Transaction<'c, sqlx::Any>;
 
-/// Starts a transaction on a connection already acquired: a request that read first and then
-/// writes keeps one connection (no second pool acquisition, which on PostgreSQL costs a ping).
+/// How a transaction begins on SQLite: with the write lock (waiting up to `busy_timeout` for
+/// it). A deferred transaction that reads and then writes fails at once with `SQLITE_BUSY` when
+/// another connection wrote in between, so two requests writing at the same moment (two code
+/// exchanges, say) would make one of them fail; taking the lock first makes them take turns.
+pub const BEGIN_SQLITE: &str = "BEGIN IMMEDIATE";
+
+/// Starts a transaction on a connection already acquired (and not in a transaction): a request
+/// that read first and then writes keeps one connection (no second pool acquisition, which on
+/// PostgreSQL costs a ping). On SQLite it takes the write lock at once ([`BEGIN_SQLITE`]).
 ///
 /// # Errors
 /// Database failures.
 pub async fn begin_on(conn: &mut AnyConnection) -> Result<ConnTx<'_>, StoreError> {
+    if conn.backend_name() == <sqlx::Sqlite as sqlx::Database>::NAME {
+        return Ok(sqlx::Connection::begin_with(conn, BEGIN_SQLITE).await?);
+    }
     Ok(sqlx::Connection::begin(conn).await?)
 }

@@ -173,9 +173,13 @@ impl Store {
         }
     }
 
-    /// Starts a transaction: every API write runs in exactly one.
+    /// Starts a transaction: every API write runs in exactly one. On SQLite it takes the write
+    /// lock at once ([`crate::BEGIN_SQLITE`]).
     pub async fn begin(&self) -> Result<Transaction<'static, Any>, StoreError> {
-        Ok(self.pool.begin().await?)
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with(crate::BEGIN_SQLITE).await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 
     /// Checks the database answers (`/-/health/ready/`).

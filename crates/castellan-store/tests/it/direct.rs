@@ -1,8 +1,8 @@
 //! The direct paths: an SQLite file store has the direct SQLite path and PostgreSQL the direct
 //! PostgreSQL path (its own behaviour is in `direct_pg.rs`); statements run
 //! through [`Db`] / [`DbTx`] / [`Reader`] give the same rows on either path, bind `$N` parameters
-//! by number, roll back when dropped, wait for a concurrent writer, and report constraint errors
-//! the way sqlx's do.
+//! by number, roll back when dropped, wait for a concurrent writer (without blocking their task's
+//! thread), and report constraint errors the way sqlx's do.
 use castellan_core::event::Event;
 use castellan_store::direct::file_of;
 use castellan_store::{Arg, Db, DbTx, StoreError, events, write_all};
@@ -186,6 +186,37 @@ db_test!(
 );
 
 db_test!(
+    a_waiting_write_leaves_its_task_free,
+    |app: TestApp| async move {
+        let app = app;
+        let (first, second) = (event("login", &app), event("logout", &app));
+        // A transaction of the shared pool holds the write lock (on SQLite from `BEGIN`), and the
+        // same task, through `join!`, is the one that must commit it: the waiting write may not
+        // block the thread, or the commit never comes before the busy timeout.
+        let mut tx = app.store.begin().await.unwrap();
+        events::create(&mut *tx, &first).await.unwrap();
+        let commit = async {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            tx.commit().await.unwrap();
+        };
+        let (mut lazy, writes) = (app.store.lazy(), [events::insert(&second)]);
+        let write = write_all(&app.store, &mut lazy, &writes);
+        // A blocked thread would end the write with `Unavailable` after the busy timeout.
+        let (written, ()) = tokio::join!(write, commit);
+        written.unwrap();
+        let mut conn = app.store.conn().await.unwrap();
+        assert_eq!(
+            events::get(&mut conn, first.event_uuid).await.unwrap(),
+            Some(first)
+        );
+        assert_eq!(
+            events::get(&mut conn, second.event_uuid).await.unwrap(),
+            Some(second)
+        );
+    }
+);
+
+db_test!(
     a_write_waits_for_a_concurrent_writer,
     |app: TestApp| async move {
         let app = app;
@@ -223,9 +254,10 @@ db_test!(
         let app = app;
         let mut conn = app.store.conn().await.unwrap();
         let (a, b) = (event("login", &app), event("logout", &app));
+        // Neither direct path needs the pool's connection.
         write_all(
             &app.store,
-            &mut conn,
+            &mut app.store.lazy(),
             &[events::insert(&a), events::insert(&b)],
         )
         .await
@@ -239,13 +271,15 @@ db_test!(
         let c = event("login", &app);
         let err = write_all(
             &app.store,
-            &mut conn,
+            &mut (&mut *conn).into(),
             &[events::insert(&c), events::insert(&a)],
         )
         .await
         .unwrap_err();
         assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
         assert_eq!(events::get(&mut conn, c.event_uuid).await.unwrap(), None);
-        write_all(&app.store, &mut conn, &[]).await.unwrap();
+        write_all(&app.store, &mut app.store.lazy(), &[])
+            .await
+            .unwrap();
     }
 );

@@ -87,7 +87,7 @@ async fn killed_connections_are_replaced_without_a_failure() {
         sql: INSERT,
         args: insert_args("login").to_vec(),
     });
-    castellan_store::write_all(&store, &mut conn, &writes)
+    castellan_store::write_all(&store, &mut (&mut *conn).into(), &writes)
         .await
         .unwrap();
     let mut reader = store.reader().await.unwrap();

@@ -1,12 +1,15 @@
 //! `castellan-oauth-bench`: OAuth2 token responses per second (`authorization_code` with RS256,
 //! ES256 and RS256 + JWE providers, `client_credentials` with ES256 and RS256), userinfo and
 //! introspection requests per second, beside the signing-only ceiling of the same keys; in
-//! process, one request at a time, on a single-threaded runtime. Prints figures; asserts
-//! nothing. See `docs/benchmarks.md`.
+//! process, on a single-threaded runtime (so the server has one core), one request at a time
+//! unless `--concurrency` asks for more in flight. Prints figures; asserts nothing. See
+//! `docs/benchmarks.md`.
 //!
-//! `cargo run --release -p castellan-testkit --bin castellan-oauth-bench -- [--db sqlite|postgresql] [--seconds 3 | --requests N] [--only TEXT] [--trace]`
+//! `cargo run --release -p castellan-testkit --bin castellan-oauth-bench -- [--db sqlite|postgresql] [--seconds 3 | --requests N] [--concurrency N] [--only TEXT] [--trace]`
 //!
 //! `--only TEXT` runs only the rows whose operation contains TEXT (for profiling one of them).
+//! `--concurrency N` keeps N requests in flight: on PostgreSQL the server's core then works while
+//! the database answers another request, as a loaded server's does.
 
 use std::time::Duration;
 
@@ -44,7 +47,21 @@ async fn postgres_reachable() -> Result<(), String> {
         .map_err(|e| format!("PostgreSQL at {url} is unreachable: {e}"))
 }
 
-async fn run(kind: DbKind, budget: Budget, only: Option<String>) -> Result<(), String> {
+/// What the command line asks for.
+struct Options {
+    kind: DbKind,
+    budget: Budget,
+    concurrency: usize,
+    only: Option<String>,
+}
+
+async fn run(options: Options) -> Result<(), String> {
+    let Options {
+        kind,
+        budget,
+        concurrency,
+        only,
+    } = options;
     if kind == DbKind::Postgres {
         postgres_reachable().await?;
     }
@@ -56,9 +73,13 @@ async fn run(kind: DbKind, budget: Budget, only: Option<String>) -> Result<(), S
     if rows.is_empty() {
         return Err("--only matches no operation".into());
     }
-    let figures = oauth_bench::run(&app, budget, &rows).await?;
+    let figures = oauth_bench::run(&app, budget, concurrency, &rows).await?;
+    let in_flight = match concurrency {
+        1 => "one request at a time".to_string(),
+        n => format!("{n} requests in flight"),
+    };
     let title = format!(
-        "{} ({}, one request at a time, current-thread runtime, after one warm-up request each)",
+        "{} ({}, {in_flight}, current-thread runtime, after one warm-up request each)",
         kind_name(kind),
         budget.describe()
     );
@@ -66,7 +87,7 @@ async fn run(kind: DbKind, budget: Budget, only: Option<String>) -> Result<(), S
     Ok(())
 }
 
-fn options(args: &[String]) -> Result<(DbKind, Budget, Option<String>), String> {
+fn options(args: &[String]) -> Result<Options, String> {
     let budget = match (
         arg::<f64>(args, "--seconds")?,
         arg::<u64>(args, "--requests")?,
@@ -83,7 +104,17 @@ fn options(args: &[String]) -> Result<(DbKind, Budget, Option<String>), String> 
         Some("postgresql") => DbKind::Postgres,
         Some(d) => return Err(format!("--db {d}: expected sqlite or postgresql")),
     };
-    Ok((kind, budget, arg(args, "--only")?))
+    let concurrency = match arg::<usize>(args, "--concurrency")? {
+        None => 1,
+        Some(0) => return Err("--concurrency 0: expected at least 1".into()),
+        Some(n) => n,
+    };
+    Ok(Options {
+        kind,
+        budget,
+        concurrency,
+        only: arg(args, "--only")?,
+    })
 }
 
 fn main() -> std::process::ExitCode {
@@ -95,7 +126,7 @@ fn main() -> std::process::ExitCode {
             .with_writer(std::io::stderr)
             .init();
     }
-    let (kind, budget, only) = match options(&args) {
+    let options = match options(&args) {
         Ok(v) => v,
         Err(e) => {
             eprintln!("{e}");
@@ -109,7 +140,8 @@ fn main() -> std::process::ExitCode {
     else {
         return std::process::ExitCode::FAILURE;
     };
-    match rt.block_on(run(kind, budget, only)) {
+    let kind = options.kind;
+    match rt.block_on(run(options)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{}: {e}", kind_name(kind));

@@ -1,10 +1,11 @@
-//! The measurements: each sends requests one at a time through the router (after one untimed
-//! warm-up request of the same kind) until the budget is spent, counting 200s and timing only
-//! the requests; authorization codes are created in batches between timed stretches. CPU time of
-//! this process and of the PostgreSQL server processes (listed anew before each stretch) is read
-//! around each timed stretch.
+//! The measurements: each sends requests through the router (after one untimed warm-up request
+//! of the same kind), `concurrency` of them in flight at once (1: one at a time), until the budget
+//! is spent, counting 200s and timing only the requests; authorization codes are created in
+//! batches between timed stretches. CPU time of this process and of the PostgreSQL server
+//! processes (listed anew before each stretch) is read around each timed stretch.
 use std::time::{Duration, Instant};
 
+use futures_util::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
 use super::setup::{Bench, setup};
@@ -130,7 +131,7 @@ async fn codes_for(app: &TestApp, bench: &Bench, row: Row, n: u64) -> Result<Vec
     }
 }
 
-/// Measures one HTTP operation.
+/// Measures one HTTP operation with `concurrency` requests in flight (at least 1).
 ///
 /// # Errors
 /// Setting up failed (a code could not be created), or a request could not be sent at all.
@@ -139,6 +140,7 @@ pub async fn measure_http(
     bench: &Bench,
     row: Row,
     budget: Budget,
+    concurrency: usize,
 ) -> Result<Figure, String> {
     let access = match row {
         Row::Userinfo | Row::Introspect => rs256_tokens(app, bench).await?["access_token"]
@@ -172,14 +174,24 @@ pub async fn measure_http(
         let pids = cpu::backend_pids(app).await;
         let (cpu0, db0) = (cpu::process(), cpu::processes(&pids));
         let start = Instant::now();
-        for i in 0..n {
-            if let Budget::Time(limit) = budget
-                && fig.elapsed + start.elapsed() >= limit
-            {
-                break;
-            }
-            let code = codes.get(usize::try_from(i).unwrap_or(usize::MAX));
-            let (status, body) = requests::send(app, request(bench, row, code, &access)?).await?;
+        let before = fig.elapsed;
+        // No request is started once the time is up; those in flight are awaited and counted.
+        let time_left = |_: &u64| {
+            let left = match budget {
+                Budget::Time(limit) => before + start.elapsed() < limit,
+                Budget::Requests(_) => true,
+            };
+            std::future::ready(left)
+        };
+        let mut answers = futures_util::stream::iter(0..n)
+            .take_while(time_left)
+            .map(|i| {
+                let code = codes.get(usize::try_from(i).unwrap_or(usize::MAX));
+                let req = request(bench, row, code, &access);
+                async move { requests::send(app, req?).await }
+            })
+            .buffer_unordered(concurrency.max(1));
+        while let Some((status, body)) = answers.try_next().await? {
             fig.count += 1;
             if status == 200 {
                 fig.ok += 1;
@@ -187,6 +199,7 @@ pub async fn measure_http(
                 fig.first_failure = Some(format!("{status} {}", String::from_utf8_lossy(&body)));
             }
         }
+        drop(answers);
         fig.elapsed += start.elapsed();
         let spent = cpu::process().zip(cpu0).map(|(b, a)| b.saturating_sub(a));
         fig.cpu = fig.cpu.zip(spent).map(|(a, b)| a + b);
@@ -205,14 +218,19 @@ pub fn all_rows() -> Vec<Row> {
     rows
 }
 
-/// Sets the benchmark up on `app` and runs the measurements of `rows` with `budget` (all of
-/// them: [`all_rows`]): signing only (RS256, ES256, RS256 + JWE), `authorization_code` (RS256,
+/// Sets the benchmark up on `app` and runs the measurements of `rows` with `budget` and
+/// `concurrency` requests in flight (all of them: [`all_rows`]): signing only (RS256, ES256, RS256 + JWE), `authorization_code` (RS256,
 /// ES256, RS256 + JWE), `client_credentials` (ES256, RS256), userinfo and introspection.
 ///
 /// # Errors
 /// Setting up failed, or a measurement could not run at all (non-200 answers are counted in the
 /// figures, not errors).
-pub async fn run(app: &TestApp, budget: Budget, rows: &[Row]) -> Result<Vec<Figure>, String> {
+pub async fn run(
+    app: &TestApp,
+    budget: Budget,
+    concurrency: usize,
+    rows: &[Row],
+) -> Result<Vec<Figure>, String> {
     let bench = setup(app).await?;
     let first = rs256_tokens(app, &bench).await?;
     let id_token = first["id_token"]
@@ -223,7 +241,7 @@ pub async fn run(app: &TestApp, budget: Budget, rows: &[Row]) -> Result<Vec<Figu
     for row in rows {
         figures.push(match *row {
             Row::Sign(alg) => signing::measure(&bench, alg, &claims, budget)?,
-            row => measure_http(app, &bench, row, budget).await?,
+            row => measure_http(app, &bench, row, budget, concurrency).await?,
         });
     }
     Ok(figures)

@@ -1,9 +1,9 @@
 //! The OAuth2 token endpoint benchmark (`castellan-oauth-bench`, issue 6): the signing-only
 //! ceiling of `JwtSigner::sign` (RS256, ES256, RS256 + JWE), then token responses per second for
 //! `authorization_code` and `client_credentials`, userinfo and introspection requests per second,
-//! each sent one at a time in process through the router (`oneshot`). It reports figures and
-//! asserts nothing about time; the smoke test in `tests` keeps the code path working with tiny
-//! counts on both backends.
+//! each sent in process through the router (`oneshot`), one at a time or `concurrency` at once, on
+//! the caller's runtime. It reports figures and asserts nothing about time; the smoke test in
+//! `tests` keeps the code path working with tiny counts, all in flight at once, on both backends.
 pub mod cpu;
 pub mod measure;
 pub mod report;

@@ -1,11 +1,12 @@
 //! Smoke test of the benchmark: the whole code path (setup, signing loops, every HTTP
-//! measurement) with 3 requests per measurement on both backends; every request must answer 200.
+//! measurement) with 3 requests per measurement, all in flight at once, on both backends; every
+//! request must answer 200.
 //! It checks correctness only, never time.
 use super::{Budget, all_rows, print_table, run};
 use crate::TestApp;
 
 async fn smoke(app: TestApp) {
-    let figures = run(&app, Budget::Requests(3), &all_rows())
+    let figures = run(&app, Budget::Requests(3), 3, &all_rows())
         .await
         .expect("run");
     print_table("smoke", &figures);

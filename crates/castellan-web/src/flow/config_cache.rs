@@ -170,6 +170,15 @@ impl ConfigCache {
         Ok(loaded)
     }
 
+    /// The policy bindings of `target` if they are cached at exactly version `at` (no
+    /// statement).
+    pub fn cached_policy_bindings(&self, at: i64, target: Uuid) -> Option<PolicyBindings> {
+        let entries = self.lock();
+        (entries.version == Some(at))
+            .then(|| entries.policy_bindings.get(&target).cloned())
+            .flatten()
+    }
+
     /// The enabled policy bindings of a target with their policies, by order.
     ///
     /// # Errors

@@ -10,7 +10,7 @@ use castellan_oauth::claims::{
     ClaimsUser, IdTokenInput, access_token_claims, id_token_claims, subject,
 };
 use castellan_oauth::tokens::{new_refresh_token, token_hash};
-use castellan_store::{AnyConnection, Db, oauth2_tokens};
+use castellan_store::{AnyConnection, Db, LazyConn, oauth2_tokens};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -137,13 +137,15 @@ pub async fn issue(
     conn: &mut AnyConnection,
     req: IssueRequest<'_>,
 ) -> ApiResult<Issued> {
-    mint(state, conn, req).await?.save(Db::from(conn)).await
+    let minted = mint(state, &mut LazyConn::from(&mut *conn), req).await?;
+    minted.save(Db::from(conn)).await
 }
 
-/// Creates and signs (and encrypts) the requested tokens; `conn` serves the scope mappings.
+/// Creates and signs (and encrypts) the requested tokens; `conn` serves the scope mappings (a
+/// connection of the pool is taken only for a statement they need).
 pub async fn mint(
     state: &AppState,
-    conn: &mut AnyConnection,
+    conn: &mut LazyConn<'_>,
     req: IssueRequest<'_>,
 ) -> ApiResult<Minted> {
     let p = req.provider;
@@ -157,17 +159,10 @@ pub async fn mint(
         Some(match (&req.subject, req.mappings) {
             (Some(subject), Some(all)) => {
                 let mappings = crate::oauth_claims::select(all, Some(&req.scopes));
-                crate::oauth_claims::claims_of(
-                    state,
-                    &mut castellan_store::LazyConn::from(&mut *conn),
-                    p,
-                    subject,
-                    &mappings,
-                    &token,
-                )
-                .await?
+                crate::oauth_claims::claims_of(state, conn, p, subject, &mappings, &token).await?
             }
             _ => {
+                let conn = conn.get().await?;
                 crate::oauth_claims::scope_claims(state, conn, p, req.user.pk, &req.scopes, token)
                     .await?
             }

@@ -15,7 +15,7 @@ use castellan_oauth::client_auth;
 use castellan_oauth::error::ErrorCode;
 use castellan_oauth::scope;
 use castellan_store::users::NewUser;
-use castellan_store::{AnyConnection, groups, tokens, users, write_all};
+use castellan_store::{AnyConnection, LazyConn, groups, tokens, users, write_all};
 use http::request::Parts;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -57,7 +57,7 @@ impl Subject {
 /// The user a client_credentials / password request speaks for.
 async fn subject_user(
     state: &AppState,
-    conn: &mut AnyConnection,
+    conn: &mut LazyConn<'_>,
     form: &BTreeMap<String, String>,
     p: &OAuth2Provider,
     application: &Application,
@@ -68,11 +68,12 @@ async fn subject_user(
         if form.get("client_assertion_type").map(String::as_str) != Some(ASSERTION_TYPE) {
             return Err(oauth(ErrorCode::InvalidGrant, "Invalid assertion type"));
         }
+        let conn = conn.get().await?;
         return super::token_jwt::subject_user(state, conn, form, p, application).await;
     }
     if let Some(username) = form.get("username") {
         let password = form.get("password").map(String::as_str).unwrap_or_default();
-        return app_password(state, conn, username, password).await;
+        return app_password(state, conn.get().await?, username, password).await;
     }
     if !secret.is_empty() && client_auth::secret_matches(&p.client_secret, secret) {
         let (user, direct_groups) =
@@ -91,7 +92,7 @@ async fn subject_user(
         .and_then(|b| String::from_utf8(b).ok())
         .ok_or_else(refused)?;
     let (username, password) = decoded.split_once(':').ok_or_else(refused)?;
-    app_password(state, conn, username, password).await
+    app_password(state, conn.get().await?, username, password).await
 }
 
 /// `username` + an unexpired app password of that user.
@@ -130,7 +131,7 @@ pub(super) type Prefetched = Option<(String, Option<users::WithGroups>)>;
 /// its direct groups when they were read with it.
 async fn service_account(
     state: &AppState,
-    conn: &mut AnyConnection,
+    conn: &mut LazyConn<'_>,
     p: &OAuth2Provider,
     application: &Application,
     prefetched: Prefetched,
@@ -138,7 +139,7 @@ async fn service_account(
     let username = service_account_name(p);
     let found = match prefetched {
         Some((name, found)) if name == username => found.map(|(u, direct)| (u, Some(direct))),
-        _ => users::get_by_username(conn, &username)
+        _ => users::get_by_username(conn.get().await?, &username)
             .await?
             .map(|u| (u, None)),
     };
@@ -164,27 +165,45 @@ async fn service_account(
         last_login: None,
     };
     Ok((
-        users::create(conn, &new, state.store.now()).await?,
+        users::create(conn.get().await?, &new, state.store.now()).await?,
         Some(Vec::new()),
     ))
 }
 
-/// Whether the application's policies let `user` in; hands the connection back, with the user
-/// as scope mappings see it (its groups are read once, for both, unless `direct` came with the
-/// user).
-async fn allowed(
-    state: &AppState,
-    conn: castellan_store::Conn,
+/// Whether the application's policies let `user` in, with the user as scope mappings see it (its
+/// groups are read once, for both, unless `direct` came with the user). Without enabled
+/// bindings, and with the groups and bindings cached, no statement is needed.
+async fn allowed<'s>(
+    state: &'s AppState,
+    conn: &mut LazyConn<'s>,
     parts: &Parts,
     application: &Application,
     who: &Subject,
     version: i64,
-) -> Result<(bool, castellan_store::Conn, Value), Failure> {
+) -> Result<(bool, Value), Failure> {
+    // The provider cache read the configuration version of this request already.
+    let at = state.flows.config.sync_to(version);
+    let unbound = state
+        .flows
+        .config
+        .cached_policy_bindings(at, application.pk)
+        .is_some_and(|b| !b.iter().any(|(b, _)| b.enabled));
+    if let (true, Some(all), Some(direct)) = (
+        unbound,
+        state.flows.groups.fresh(version),
+        &who.direct_groups,
+    ) {
+        let subject = crate::oauth_claims::claims_user(&who.user, &all, direct, &state.install_id);
+        return Ok((true, subject));
+    }
     let (user, context) = (&who.user, &who.policy_context);
     let ctx = RequestContext::of(parts, state);
-    let mut env = StoreFlowEnv::new(state.clone(), conn, ctx.clone());
-    // The provider cache read the configuration version of this request already.
-    env.config_at = Some(state.flows.config.sync_to(version));
+    // The policy engine keeps a connection of its own; it is handed back afterwards.
+    let owned = std::mem::replace(conn, state.store.lazy())
+        .into_owned()
+        .await?;
+    let mut env = StoreFlowEnv::new(state.clone(), owned, ctx.clone());
+    env.config_at = Some(at);
     let all = state.flows.groups.at(&mut env.conn, version).await?;
     let direct = match &who.direct_groups {
         Some(direct) => direct.clone(),
@@ -214,7 +233,8 @@ async fn allowed(
     )
     .await
     .map_err(|e| ApiError::Internal(e.0))?;
-    Ok((verdict.passing, env.conn, subject))
+    *conn = LazyConn::Taken(env.conn);
+    Ok((verdict.passing, subject))
 }
 
 /// Issues an access and ID token (no refresh token) for the client's subject.
@@ -229,7 +249,9 @@ pub async fn grant(
         .and_then(|v| v.to_str().ok());
     let creds = client_auth::from_request(authorization, form)?
         .ok_or_else(|| oauth(ErrorCode::InvalidClient, "Client authentication failed"))?;
-    let mut conn = state.store.conn().await.map_err(ApiError::from)?;
+    // A connection of the shared pool is taken only when a cache is behind or a statement
+    // beyond the direct paths is needed (see `LazyConn`).
+    let mut conn = state.store.lazy();
     let cache = &state.flows.oauth_providers;
     // With the provider cached and no assertion or username, the client most likely presents
     // the provider's secret: its service account is read in the statement that reads the
@@ -238,7 +260,7 @@ pub async fn grant(
     let (prefetched, version) = match cache.peek(&creds.client_id) {
         Some(cached) if by_secret => {
             let username = service_account_name(&cached.provider);
-            let mut reader = state.store.reader_on(&mut conn).map_err(ApiError::from)?;
+            let mut reader = state.store.reader().await.map_err(ApiError::from)?;
             let (user, version) =
                 users::get_by_username_with_config_version(reader.db(), &username)
                     .await
@@ -247,10 +269,13 @@ pub async fn grant(
         }
         _ => (None, None),
     };
-    let config = cache
-        .get_at(state, &mut conn, &creds.client_id, version)
-        .await?
-        .ok_or_else(|| oauth(ErrorCode::InvalidClient, "Client authentication failed"))?;
+    let config = match version.and_then(|v| cache.fresh(&creds.client_id, v)) {
+        Some(config) => config,
+        None => cache
+            .get_at(state, conn.get().await?, &creds.client_id, version)
+            .await?
+            .ok_or_else(|| oauth(ErrorCode::InvalidClient, "Client authentication failed"))?,
+    };
     let p = &config.provider;
     let application = config
         .application
@@ -262,15 +287,14 @@ pub async fn grant(
         .or_else(|| form.get("client_assertion").cloned())
         .unwrap_or_default();
     let who = subject_user(state, &mut conn, form, p, &application, &secret, prefetched).await?;
-    let (passing, conn, subject) =
-        allowed(state, conn, parts, &application, &who, config.version).await?;
+    let (passing, subject) =
+        allowed(state, &mut conn, parts, &application, &who, config.version).await?;
     let user = who.user;
     if !passing {
         return Err(oauth(ErrorCode::InvalidGrant, "Policy denied access"));
     }
     let requested = scope::parse(form.get("scope").map(String::as_str).unwrap_or_default());
     let scopes = scope::restrict(&requested, &config.scope_names());
-    let mut conn = conn;
     let minted = mint(
         state,
         &mut conn,

@@ -181,9 +181,10 @@ async fn oauth_endpoints_recover_when_postgresql_connections_are_killed() {
     for _ in 0..3 {
         let r = round().await;
         assert_eq!(r.json["active"], true, "{}", r.text);
+        // Both endpoints answer on the direct path alone: its connection is the one killed.
         assert!(
-            kill_backends(&app).await >= 2,
-            "the pools had live connections"
+            kill_backends(&app).await >= 1,
+            "the direct path had a live connection"
         );
     }
     let r = round().await;

@@ -60,6 +60,7 @@ mod oauth2_provider_api;
 mod oauth_amr;
 mod oauth_authlib;
 mod oauth_client_assertion;
+mod oauth_concurrency;
 mod oauth_device_prompts;
 mod oauth_direct_paths;
 mod oauth_endpoints;

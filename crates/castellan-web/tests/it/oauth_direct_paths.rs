@@ -1,11 +1,25 @@
 //! The busiest OAuth2 endpoints read through the direct paths and the caches alone: with every
-//! connection of the shared pool held elsewhere, userinfo and introspection of a valid token
-//! still answer at once (a connection of the shared pool would only come after the 5-second
-//! acquire timeout, as a 503).
+//! connection of the shared pool held elsewhere, `client_credentials`, userinfo and
+//! introspection of a valid token still answer at once (a connection of the shared pool would
+//! only come after the 5-second acquire timeout, as a 503). The application's policies still
+//! decide: a binding added, or disabled, counts from the next request.
 use castellan_testkit::{Response, TestApp, db_test};
 use serde_json::json;
 
+use crate::flow_support::bind_expression;
 use crate::oauth_support::{Client, setup, userinfo};
+
+const CLIENT_CREDENTIALS: &str = "grant_type=client_credentials&scope=openid%20profile";
+
+/// Every connection of the shared pool, held until dropped.
+async fn hold_pool(app: &TestApp) -> Vec<castellan_store::Conn> {
+    let size = app.store.pool().options().get_max_connections();
+    let mut held = Vec::new();
+    for _ in 0..size {
+        held.push(app.store.conn().await.unwrap());
+    }
+    held
+}
 
 async fn post(app: &TestApp, c: &Client, path: &str, body: &str) -> Response {
     let basic = format!(
@@ -24,23 +38,17 @@ db_test!(
     |app: TestApp| async move {
         let app = app;
         let c = setup(&app, "direct-paths", json!({})).await;
-        let r = post(
-            &app,
-            &c,
-            "/application/o/token/",
-            "grant_type=client_credentials&scope=openid%20profile",
-        )
-        .await;
-        assert_eq!(r.status, 200, "{}", r.text);
-        let access = r.json["access_token"].as_str().unwrap().to_string();
-        // Once, so the provider and the group hierarchy are cached.
-        let warm = userinfo(&app, &access).await;
+        // Once, so the provider, the group hierarchy and the (empty) bindings are cached.
+        let first = post(&app, &c, "/application/o/token/", CLIENT_CREDENTIALS).await;
+        assert_eq!(first.status, 200, "{}", first.text);
+        let warm = userinfo(&app, first.json["access_token"].as_str().unwrap()).await;
         assert_eq!(warm.status, 200, "{}", warm.text);
-        let size = app.store.pool().options().get_max_connections();
-        let mut held = Vec::new();
-        for _ in 0..size {
-            held.push(app.store.conn().await.unwrap());
-        }
+        let held = hold_pool(&app).await;
+        let r = post(&app, &c, "/application/o/token/", CLIENT_CREDENTIALS).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.json["scope"], "openid profile", "{}", r.text);
+        let access = r.json["access_token"].as_str().unwrap().to_string();
+        assert_ne!(Some(access.as_str()), first.json["access_token"].as_str());
         let r = userinfo(&app, &access).await;
         assert_eq!(r.status, 200, "{}", r.text);
         assert_eq!(r.json, warm.json);
@@ -53,6 +61,62 @@ db_test!(
         .await;
         assert_eq!(r.status, 200, "{}", r.text);
         assert_eq!(r.json["active"], true, "{}", r.text);
+        drop(held);
+    }
+);
+
+db_test!(
+    client_credentials_answers_to_the_applications_policies,
+    |app: TestApp| async move {
+        let app = app;
+        let c = setup(&app, "cc-policies", json!({})).await;
+        let token = async || post(&app, &c, "/application/o/token/", CLIENT_CREDENTIALS).await;
+        let r = token().await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let application = app
+            .admin(
+                "GET",
+                &format!("/api/v3/core/applications/{}/", c.slug),
+                None,
+            )
+            .await;
+        let target = application.json["pk"].as_str().unwrap().to_string();
+        // The policy sees the service account as `request.user`.
+        let policy = bind_expression(
+            &app,
+            &target,
+            "no-service-accounts",
+            "return not request.user.username.endswith('-client_credentials')",
+            false,
+        )
+        .await;
+        for _ in 0..2 {
+            let r = token().await;
+            assert_eq!(r.status, 400, "{}", r.text);
+            assert_eq!(r.json["error"], "invalid_grant", "{}", r.text);
+            assert_eq!(r.json["error_description"], "Policy denied access");
+        }
+        let bindings = app
+            .admin(
+                "GET",
+                &format!("/api/v3/policies/bindings/?policy={policy}"),
+                None,
+            )
+            .await;
+        let binding = bindings.json["results"][0]["pk"].as_str().unwrap();
+        let r = app
+            .admin(
+                "PATCH",
+                &format!("/api/v3/policies/bindings/{binding}/"),
+                Some(json!({"enabled": false})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        // A disabled binding, once cached, needs no connection either.
+        assert_eq!(token().await.status, 200);
+        let held = hold_pool(&app).await;
+        let r = token().await;
+        assert_eq!(r.status, 200, "{}", r.text);
         drop(held);
     }
 );

@@ -61,7 +61,12 @@ pub(crate) async fn token_as(
     .await
 }
 
-async fn code(app: &TestApp, c: &Client, challenge: Option<(&str, &str)>, age: i64) -> String {
+pub(crate) async fn code(
+    app: &TestApp,
+    c: &Client,
+    challenge: Option<(&str, &str)>,
+    age: i64,
+) -> String {
     let mut conn = app.store.conn().await.unwrap();
     let value = format!("code-{}", uuid::Uuid::new_v4().simple());
     let row = AuthorizationCode {
