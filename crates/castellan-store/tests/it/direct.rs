@@ -26,6 +26,15 @@ fn event(action: &str, app: &TestApp) -> Event {
     }
 }
 
+/// Each event is stored, as given.
+async fn assert_stored(app: &TestApp, written: &[&Event]) {
+    let mut conn = app.store.conn().await.unwrap();
+    for e in written {
+        let stored = events::get(&mut conn, e.event_uuid).await.unwrap();
+        assert_eq!(stored.as_ref(), Some(*e));
+    }
+}
+
 const BY_ACTION: &str = "SELECT event_uuid FROM events_event WHERE action = $1";
 
 fn event_uuid(row: &dyn castellan_store::codec::RowRead) -> Result<String, StoreError> {
@@ -204,15 +213,7 @@ db_test!(
         // A blocked thread would end the write with `Unavailable` after the busy timeout.
         let (written, ()) = tokio::join!(write, commit);
         written.unwrap();
-        let mut conn = app.store.conn().await.unwrap();
-        assert_eq!(
-            events::get(&mut conn, first.event_uuid).await.unwrap(),
-            Some(first)
-        );
-        assert_eq!(
-            events::get(&mut conn, second.event_uuid).await.unwrap(),
-            Some(second)
-        );
+        assert_stored(&app, &[&first, &second]).await;
     }
 );
 
@@ -222,7 +223,7 @@ db_test!(
         let app = app;
         let first = event("login", &app);
         let second = event("logout", &app);
-        // An sqlx transaction holds SQLite's write lock from its first write until it commits.
+        // An sqlx transaction holds SQLite's write lock from `BEGIN` until it commits.
         let mut tx = app.store.begin().await.unwrap();
         events::create(&mut *tx, &first).await.unwrap();
         let (store, written) = (app.store.clone(), second.clone());
@@ -236,15 +237,7 @@ db_test!(
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         tx.commit().await.unwrap();
         other.await.unwrap();
-        let mut conn = app.store.conn().await.unwrap();
-        assert_eq!(
-            events::get(&mut conn, first.event_uuid).await.unwrap(),
-            Some(first)
-        );
-        assert_eq!(
-            events::get(&mut conn, second.event_uuid).await.unwrap(),
-            Some(second)
-        );
+        assert_stored(&app, &[&first, &second]).await;
     }
 );
 
