@@ -4,18 +4,28 @@
 //! infallible helpers here cannot report an OS RNG failure; `rand` aborts the
 //! operation (panics) in that case because there is no safe fallback.
 
-use rand::distributions::Alphanumeric;
+use rand::RngCore;
 use rand::rngs::OsRng;
-use rand::{Rng, RngCore};
 use subtle::ConstantTimeEq;
 
-/// Returns `len` random characters from `[A-Za-z0-9]` (≈5.95 bits each).
+/// The 62 characters of [`generate_key`].
+const ALPHANUMERIC: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/// Returns `len` random characters from `[A-Za-z0-9]` (≈5.95 bits each), uniformly: each comes
+/// from the top six bits of a random byte, and the two values past the alphabet are skipped. The
+/// bytes are read from the OS in one call for the whole key (usually), not one per character.
 pub fn generate_key(len: usize) -> String {
-    OsRng
-        .sample_iter(&Alphanumeric)
-        .take(len)
-        .map(char::from)
-        .collect()
+    let mut out = String::with_capacity(len);
+    let mut bytes = vec![0u8; len + len / 16 + 8];
+    while out.len() < len {
+        OsRng.fill_bytes(&mut bytes);
+        let mut chars = bytes
+            .iter()
+            .filter_map(|b| ALPHANUMERIC.get(usize::from(b >> 2)))
+            .map(|&c| char::from(c));
+        out.extend(chars.by_ref().take(len - out.len()));
+    }
+    out
 }
 
 /// Returns `bytes` random bytes as a lowercase hex string (`2 * bytes` chars).
@@ -54,6 +64,21 @@ mod tests {
             assert_eq!(key.len(), len);
             assert!(key.chars().all(|c| c.is_ascii_alphanumeric()));
         }
+    }
+
+    #[test]
+    fn generate_key_uses_the_whole_alphabet_evenly() {
+        let key = generate_key(62 * 400);
+        let mut counts = std::collections::HashMap::new();
+        for c in key.chars() {
+            *counts.entry(c).or_insert(0u32) += 1;
+        }
+        assert_eq!(counts.len(), 62);
+        // Each character is expected 400 times; 250 and 550 are beyond 7 standard deviations.
+        assert!(
+            counts.values().all(|&n| (250..=550).contains(&n)),
+            "{counts:?}"
+        );
     }
 
     #[test]

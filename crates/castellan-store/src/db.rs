@@ -327,8 +327,9 @@ pub struct Write {
 
 /// Runs `writes` all or none, in order: on PostgreSQL as one statement (each but the last a
 /// data-modifying `WITH` part), so the database is reached once and needs no `BEGIN`/`COMMIT`;
-/// on SQLite in one transaction on the direct path (else on `conn`, taken from the pool only
-/// then). The writes must not depend on each other's rows (on PostgreSQL they all see the
+/// on an SQLite file in a savepoint of the transaction shared with the other calls in flight
+/// ([`crate::group_commit`]), returning once that committed; on in-memory SQLite in one
+/// transaction on `conn` (taken from the pool only then). The writes must not depend on each other's rows (on PostgreSQL they all see the
 /// database as it was before the statement), and each must write rows with a unique key (an
 /// event's UUID, a token's digest): on PostgreSQL the statement is repeated once when its pooled
 /// connection turns out dead ([`crate::direct_pg::PgConn`]), and the keys make sure a repeat
@@ -349,14 +350,80 @@ pub async fn write_all(
         pg.execute_keyed(&sql, &args).await?;
         return Ok(());
     }
-    let mut tx = match DbTx::begin_direct(store).await? {
-        Some(tx) => tx,
-        None => DbTx::Sqlx(crate::begin_on(conn.get().await?).await?),
-    };
+    if let Some(group) = store.group_commit() {
+        return group.write(writes.to_vec()).await;
+    }
+    let mut tx = DbTx::Sqlx(crate::begin_on(conn.get().await?).await?);
     for w in writes {
         tx.db().execute(w.sql, &w.args).await?;
     }
     tx.commit().await
+}
+
+/// Runs `claim`, a statement that changes at most one row (a code marked used, a token revoked),
+/// and, only when it changed one, `writes`: whether the claim was won, and then every write was
+/// made; otherwise nothing was. Of concurrent calls with the same claim, at most one wins.
+///
+/// On PostgreSQL this is one statement: the claim and the writes are data-modifying `WITH` parts,
+/// each write an `INSERT … VALUES (…)` turned into `INSERT … SELECT … WHERE` the claim returned
+/// a row. On an SQLite file the claim and the writes share a savepoint of the group commit
+/// ([`crate::group_commit`]); on in-memory SQLite they run in a transaction on `conn`.
+///
+/// # Errors
+/// A statement failed (nothing was written), or a write is not an `INSERT … VALUES (…)`.
+pub async fn write_claimed(
+    store: &crate::Store,
+    conn: &mut crate::LazyConn<'_>,
+    claim: &Write,
+    writes: &[Write],
+) -> Result<bool, StoreError> {
+    if let Some(mut pg) = store.direct_pg().await? {
+        let (sql, args) = claimed_pg(claim, writes)?;
+        let won = pg
+            .fetch_keyed(&sql, &args)
+            .await?
+            .map(|row| crate::codec::int(&row, "claimed"))
+            .transpose()?;
+        return Ok(won == Some(1));
+    }
+    if let Some(group) = store.group_commit() {
+        return group.write_claimed(claim.clone(), writes.to_vec()).await;
+    }
+    let mut tx = DbTx::Sqlx(crate::begin_on(conn.get().await?).await?);
+    if tx.db().execute(claim.sql, &claim.args).await? != 1 {
+        return Ok(false);
+    }
+    for w in writes {
+        tx.db().execute(w.sql, &w.args).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// `claim` and `writes` as one PostgreSQL statement answering `claimed`, the number of rows the
+/// claim changed; each write only happens when that is one.
+pub(crate) fn claimed_pg(
+    claim: &Write,
+    writes: &[Write],
+) -> Result<(String, Vec<Arg>), StoreError> {
+    let mut args = claim.args.clone();
+    let mut parts = vec![format!("c AS ({} RETURNING 1)", claim.sql)];
+    for (i, w) in writes.iter().enumerate() {
+        let insert = renumber(w.sql, args.len());
+        let (head, values) = insert
+            .split_once(" VALUES (")
+            .and_then(|(head, values)| Some((head, values.strip_suffix(')')?)))
+            .ok_or_else(|| StoreError::Corrupt(format!("not an INSERT … VALUES (…): {}", w.sql)))?;
+        parts.push(format!(
+            "w{i} AS ({head} SELECT {values} WHERE EXISTS (SELECT 1 FROM c))"
+        ));
+        args.extend(w.args.iter().cloned());
+    }
+    let sql = format!(
+        "WITH {} SELECT count(*) AS claimed FROM c",
+        parts.join(", ")
+    );
+    Ok((sql, args))
 }
 
 /// `before` and `last` as one PostgreSQL statement, the parameters renumbered in sequence.
@@ -449,5 +516,32 @@ mod tests {
         let (alone, args) = combined(&[], &last);
         assert_eq!(alone, last.sql);
         assert_eq!(args, last.args);
+    }
+
+    #[test]
+    fn claimed_writes_are_one_statement_that_writes_only_for_the_winner() {
+        let claim = Write {
+            sql: "UPDATE a SET used = $1 WHERE id = $2 AND used = $3",
+            args: vec![Arg::from(true), Arg::from(7), Arg::from(false)],
+        };
+        let insert = Write {
+            sql: "INSERT INTO b (x, y) VALUES ($1, $2)",
+            args: vec![Arg::from("one"), Arg::from(2)],
+        };
+        let (sql, args) = claimed_pg(&claim, &[insert.clone(), insert]).expect("inserts");
+        assert_eq!(
+            sql,
+            "WITH c AS (UPDATE a SET used = $1 WHERE id = $2 AND used = $3 RETURNING 1), \
+             w0 AS (INSERT INTO b (x, y) SELECT $4, $5 WHERE EXISTS (SELECT 1 FROM c)), \
+             w1 AS (INSERT INTO b (x, y) SELECT $6, $7 WHERE EXISTS (SELECT 1 FROM c)) \
+             SELECT count(*) AS claimed FROM c"
+        );
+        assert_eq!(args.len(), 7);
+        let update = Write {
+            sql: "UPDATE b SET x = $1",
+            args: vec![Arg::from("x")],
+        };
+        let err = claimed_pg(&claim, &[update]).expect_err("an update");
+        assert!(err.to_string().contains("not an INSERT"), "{err}");
     }
 }

@@ -166,6 +166,18 @@ impl PgConn {
         }
     }
 
+    /// The first row of a write that claims a row ([`crate::write_claimed`]): retried once on a
+    /// dead idle connection. A backend that died ran none of it, except in the instant between
+    /// its commit and the answer: then the repeat finds the row claimed already and writes
+    /// nothing, and the caller takes it for a lost claim.
+    pub(crate) async fn fetch_keyed(
+        &mut self,
+        sql: &str,
+        args: &[Arg],
+    ) -> Result<Option<PgRow>, StoreError> {
+        self.fetch_optional(sql, args).await
+    }
+
     /// Runs `sql`; the number of rows it changed (never retried).
     pub(crate) async fn execute(&mut self, sql: &str, args: &[Arg]) -> Result<u64, StoreError> {
         self.changed(false, sql, args).await

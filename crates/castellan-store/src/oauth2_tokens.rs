@@ -64,7 +64,7 @@ fn s(v: Option<Uuid>) -> Option<String> {
 const CODE_COLUMNS: &str = "id, provider_id, user_id, code, expires, scope, nonce, code_challenge, \
                             code_challenge_method, redirect_uri, auth_time, session, used";
 
-fn code_row(row: &AnyRow) -> Result<AuthorizationCode, StoreError> {
+fn code_row(row: &(impl RowRead + ?Sized)) -> Result<AuthorizationCode, StoreError> {
     Ok(AuthorizationCode {
         pk: int(row, "id")?,
         code: text(row, "code")?,
@@ -120,6 +120,32 @@ pub async fn code(
         .transpose()
 }
 
+/// [`code`] and the configuration version (`config_version::current`) in one statement: the
+/// first read of a code exchange, whose provider comes from the configuration cache.
+pub async fn code_with_config_version<'c>(
+    db: impl Into<Db<'c>>,
+    code: &str,
+) -> Result<(Option<AuthorizationCode>, i64), StoreError> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        crate::config_version::select_with_version(
+            CODE_COLUMNS,
+            &[],
+            "providers_oauth2_authorizationcode",
+            "t.code = $1",
+        )
+    });
+    db.into()
+        .fetch_one(SQL.as_str(), &[Arg::from(code)], |row| {
+            let version = int(row, "config_version")?;
+            let code = match opt_text(row, "code")? {
+                Some(_) => Some(code_row(row)?),
+                None => None,
+            };
+            Ok((code, version))
+        })
+        .await
+}
+
 /// Loads a code by row id.
 pub async fn code_by_pk(
     conn: &mut AnyConnection,
@@ -139,24 +165,20 @@ pub async fn code_by_pk(
 /// Marks a code used; `true` only when this call flipped it (of concurrent exchanges exactly
 /// one wins).
 pub async fn mark_code_used(conn: &mut AnyConnection, pk: i64) -> Result<bool, StoreError> {
-    set_once(conn, "providers_oauth2_authorizationcode", "used", pk).await
+    claim(conn, mark_code_used_write(pk)).await
 }
 
-/// Sets boolean `column` of row `pk` if it is still false; `true` only for the call that set it.
-async fn set_once(
-    conn: &mut AnyConnection,
-    table: &'static str,
-    column: &'static str,
-    pk: i64,
-) -> Result<bool, StoreError> {
-    let sql = format!("UPDATE {table} SET {column} = $1 WHERE id = $2 AND {column} = $3");
-    let done = sqlx::query(&sql)
-        .bind(true)
-        .bind(pk)
-        .bind(false)
-        .execute(&mut *conn)
-        .await?;
-    Ok(done.rows_affected() == 1)
+/// The statement behind [`mark_code_used`]: it changes a row only if code `pk` was unused.
+pub fn mark_code_used_write(pk: i64) -> Write {
+    Write {
+        sql: "UPDATE providers_oauth2_authorizationcode SET used = $1 WHERE id = $2 AND used = $3",
+        args: vec![Arg::from(true), Arg::from(pk), Arg::from(false)],
+    }
+}
+
+/// Runs a statement that changes at most one row; `true` only for the call that changed it.
+async fn claim(conn: &mut AnyConnection, w: Write) -> Result<bool, StoreError> {
+    Ok(Db::from(conn).execute(w.sql, &w.args).await? == 1)
 }
 
 /// Codes of `user` (every code with `None`), newest first.
@@ -317,7 +339,15 @@ pub async fn token_by_pk(
 /// Marks a token revoked; `false` when it already was (a concurrent request revoked it first:
 /// for a refresh token, a reuse).
 pub async fn revoke_token(conn: &mut AnyConnection, pk: i64) -> Result<bool, StoreError> {
-    set_once(conn, "providers_oauth2_token", "revoked", pk).await
+    claim(conn, revoke_token_write(pk)).await
+}
+
+/// The statement behind [`revoke_token`]: it changes a row only if token `pk` was not revoked.
+pub fn revoke_token_write(pk: i64) -> Write {
+    Write {
+        sql: "UPDATE providers_oauth2_token SET revoked = $1 WHERE id = $2 AND revoked = $3",
+        args: vec![Arg::from(true), Arg::from(pk), Arg::from(false)],
+    }
 }
 
 /// Revokes every token issued from authorization code `code` (code reuse); returns how many
@@ -458,11 +488,16 @@ pub async fn approve_device(
 
 /// Deletes a device authorization; `false` when it was already gone (a concurrent poll took it).
 pub async fn delete_device(conn: &mut AnyConnection, pk: i64) -> Result<bool, StoreError> {
-    let done = sqlx::query("DELETE FROM providers_oauth2_devicetoken WHERE id = $1")
-        .bind(pk)
-        .execute(&mut *conn)
-        .await?;
-    Ok(done.rows_affected() == 1)
+    claim(conn, delete_device_write(pk)).await
+}
+
+/// The statement behind [`delete_device`]: it changes a row only if device authorization `pk`
+/// still exists.
+pub fn delete_device_write(pk: i64) -> Write {
+    Write {
+        sql: "DELETE FROM providers_oauth2_devicetoken WHERE id = $1",
+        args: vec![Arg::from(pk)],
+    }
 }
 
 /// Deletes every code, token and device authorization that expired before `now`; returns how

@@ -10,6 +10,7 @@ use sqlx::{Any, AnyPool, Transaction};
 use crate::StoreError;
 use crate::direct::{DirectConn, DirectPool};
 use crate::direct_pg::{PgConn, PgDirectPool};
+use crate::group_commit::{BatchCount, GroupCommit};
 
 /// Which database engine a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +71,8 @@ pub struct Store {
     pool: AnyPool,
     /// The direct SQLite path (SQLite files only).
     direct: Option<Arc<DirectPool>>,
+    /// The group committer of the direct SQLite path's writes ([`crate::write_all`]).
+    group: Option<Arc<GroupCommit>>,
     /// The direct PostgreSQL path (PostgreSQL only).
     direct_pg: Option<Arc<PgDirectPool>>,
     backend: Backend,
@@ -111,6 +114,7 @@ impl Store {
             Backend::Sqlite => crate::direct::file_of(url).map(DirectPool::new),
             Backend::Postgres => None,
         };
+        let group = direct.clone().map(GroupCommit::new);
         let direct_pg = match backend {
             Backend::Postgres => Some(PgDirectPool::new(
                 url,
@@ -122,6 +126,7 @@ impl Store {
         Ok(Self {
             pool,
             direct,
+            group,
             direct_pg,
             backend,
             clock: Arc::new(SystemClock),
@@ -163,6 +168,18 @@ impl Store {
     /// SQLite file; `None` on PostgreSQL.
     pub fn direct(&self) -> Result<Option<DirectConn>, StoreError> {
         self.direct.as_ref().map(DirectPool::get).transpose()
+    }
+
+    /// The group committer of the direct SQLite path ([`crate::group_commit`]).
+    pub(crate) fn group_commit(&self) -> Option<&Arc<GroupCommit>> {
+        self.group.as_ref()
+    }
+
+    /// How many write batches the direct SQLite path committed, holding how many
+    /// [`crate::write_all`] calls; `None` where writes are not batched (PostgreSQL, in-memory
+    /// SQLite).
+    pub fn write_batches(&self) -> Option<BatchCount> {
+        self.group.as_ref().map(|g| g.count())
     }
 
     /// A connection of the direct PostgreSQL path ([`crate::direct_pg`]); `None` on SQLite.

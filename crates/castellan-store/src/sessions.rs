@@ -9,6 +9,7 @@ use crate::StoreError;
 use crate::codec::{
     boolean, int, json, opt_int, opt_text, opt_time, opt_ts, text, time, to_json, ts, uuid,
 };
+use crate::db::{Arg, Db};
 use crate::list::{ListQuery, Page, Param};
 
 /// Creates or replaces a session.
@@ -51,6 +52,25 @@ pub async fn get(
         })
     })
     .transpose()
+}
+
+/// The key and data of the session behind authenticated session `id`, while that session lasts
+/// (its `expires` after `now`), in one statement: the login facts of a token grant.
+pub async fn authenticated_data<'c>(
+    db: impl Into<Db<'c>>,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<(String, serde_json::Value)>, StoreError> {
+    const SQL: &str = "SELECT s.session_key, s.data FROM core_authenticatedsession a \
+                       JOIN core_session s ON s.session_key = a.session_key \
+                       WHERE a.uuid = $1 AND s.expires > $2";
+    db.into()
+        .fetch_optional(
+            SQL,
+            &[Arg::from(id.to_string()), Arg::from(ts(now))],
+            |row| Ok((text(row, "session_key")?, json(row, "data")?)),
+        )
+        .await
 }
 
 /// [`get`] and the configuration version (`config_version::current`) in one statement: the

@@ -2,7 +2,8 @@
 //! PostgreSQL path (its own behaviour is in `direct_pg.rs`); statements run
 //! through [`Db`] / [`DbTx`] / [`Reader`] give the same rows on either path, bind `$N` parameters
 //! by number, roll back when dropped, wait for a concurrent writer (without blocking their task's
-//! thread), and report constraint errors the way sqlx's do.
+//! thread), share one commit when written at the same time (each call failing alone), and report
+//! constraint errors the way sqlx's do.
 use castellan_core::event::Event;
 use castellan_store::direct::file_of;
 use castellan_store::{Arg, Db, DbTx, StoreError, events, write_all};
@@ -274,5 +275,176 @@ db_test!(
         write_all(&app.store, &mut app.store.lazy(), &[])
             .await
             .unwrap();
+    }
+);
+
+db_test!(
+    concurrent_writes_share_a_commit_and_fail_alone,
+    |app: TestApp| async move {
+        let app = app;
+        let existing = event("login", &app);
+        write_all(
+            &app.store,
+            &mut app.store.lazy(),
+            &[events::insert(&existing)],
+        )
+        .await
+        .unwrap();
+        let before = app.store.write_batches();
+        // Eight calls in flight while another transaction holds the write lock: each is answered
+        // once the lock is free. Call 0 repeats a stored key, calls 1 and 2 write the same new
+        // event: those fail alone, and call 0's other event is not written.
+        let (lost, twice) = (event("login", &app), event("logout", &app));
+        let fresh: Vec<Event> = (0..5).map(|_| event("login", &app)).collect();
+        let mut calls = vec![
+            vec![events::insert(&lost), events::insert(&existing)],
+            vec![events::insert(&twice)],
+            vec![events::insert(&twice)],
+        ];
+        calls.extend(fresh.iter().map(|e| vec![events::insert(e)]));
+        let tx = app.store.begin().await.unwrap();
+        let mut running = tokio::task::JoinSet::new();
+        for (i, writes) in calls.into_iter().enumerate() {
+            let store = app.store.clone();
+            running.spawn(async move { (i, write_all(&store, &mut store.lazy(), &writes).await) });
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        tx.commit().await.unwrap();
+        let mut answers = running.join_all().await;
+        answers.sort_by_key(|(i, _)| *i);
+        let failed: Vec<usize> = answers
+            .iter()
+            .filter(|(_, r)| r.is_err())
+            .map(|(i, _)| *i)
+            .collect();
+        assert!(
+            matches!(answers[0].1, Err(StoreError::Conflict(_))),
+            "{:?}",
+            answers[0].1
+        );
+        // Exactly one of the two calls writing the same event wins.
+        assert!(failed == [0, 1] || failed == [0, 2], "failed: {failed:?}");
+        for (i, r) in &answers[1..3] {
+            if let Err(e) = r {
+                assert!(matches!(e, StoreError::Conflict(_)), "call {i}: {e:?}");
+            }
+        }
+        let mut conn = app.store.conn().await.unwrap();
+        assert_eq!(events::get(&mut conn, lost.event_uuid).await.unwrap(), None);
+        let written: Vec<&Event> = fresh.iter().chain([&existing, &twice]).collect();
+        assert_stored(&app, &written).await;
+        match (before, app.store.write_batches()) {
+            (Some(before), Some(after)) => {
+                assert_eq!(after.calls - before.calls, 8);
+                // The calls queued while the lock was held: at most the first joined a batch
+                // of its own before the others arrived.
+                assert!(
+                    after.batches - before.batches <= 2,
+                    "{before:?} → {after:?}"
+                );
+            }
+            (None, None) => assert!(app.store.direct().unwrap().is_none()),
+            other => panic!("{other:?}"),
+        }
+    }
+);
+
+/// A claim on event `e`: renames its action from `login` to `claimed`, once.
+fn claim(e: &Event) -> castellan_store::Write {
+    castellan_store::Write {
+        sql: "UPDATE events_event SET action = $1 WHERE event_uuid = $2 AND action = $3",
+        args: vec![
+            Arg::from("claimed"),
+            Arg::from(e.event_uuid.to_string()),
+            Arg::from("login"),
+        ],
+    }
+}
+
+db_test!(
+    claimed_writes_are_made_once_for_the_winner,
+    |app: TestApp| async move {
+        let app = app;
+        let store = &app.store;
+        let (first, second, failing) = (
+            event("login", &app),
+            event("login", &app),
+            event("login", &app),
+        );
+        write_all(
+            store,
+            &mut store.lazy(),
+            &[
+                events::insert(&first),
+                events::insert(&second),
+                events::insert(&failing),
+            ],
+        )
+        .await
+        .unwrap();
+        let (a, b) = (event("logout", &app), event("logout", &app));
+        let won = castellan_store::write_claimed(
+            store,
+            &mut store.lazy(),
+            &claim(&first),
+            &[events::insert(&a), events::insert(&b)],
+        )
+        .await
+        .unwrap();
+        assert!(won);
+        assert_stored(&app, &[&a, &b]).await;
+        // Claimed already: nothing is written.
+        let c = event("logout", &app);
+        let again = castellan_store::write_claimed(
+            store,
+            &mut store.lazy(),
+            &claim(&first),
+            &[events::insert(&c)],
+        )
+        .await
+        .unwrap();
+        assert!(!again);
+        let mut conn = store.conn().await.unwrap();
+        assert_eq!(events::get(&mut conn, c.event_uuid).await.unwrap(), None);
+        // Four at once: one wins, and only its write is made.
+        let racers: Vec<Event> = (0..4).map(|_| event("logout", &app)).collect();
+        let mut running = tokio::task::JoinSet::new();
+        for (i, e) in racers.iter().enumerate() {
+            let (store, won_by, writes) = (store.clone(), claim(&second), vec![events::insert(e)]);
+            running.spawn(async move {
+                let won =
+                    castellan_store::write_claimed(&store, &mut store.lazy(), &won_by, &writes)
+                        .await
+                        .unwrap();
+                (i, won)
+            });
+        }
+        let winners: Vec<usize> = running
+            .join_all()
+            .await
+            .into_iter()
+            .filter(|(_, won)| *won)
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(winners.len(), 1, "{winners:?}");
+        for (i, e) in racers.iter().enumerate() {
+            let stored = events::get(&mut conn, e.event_uuid).await.unwrap();
+            assert_eq!(stored.is_some(), winners == [i], "racer {i}");
+        }
+        // A write that fails undoes the claim too.
+        let err = castellan_store::write_claimed(
+            store,
+            &mut store.lazy(),
+            &claim(&failing),
+            &[events::insert(&a)],
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+        let kept = events::get(&mut conn, failing.event_uuid)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(kept.action, "login");
     }
 );

@@ -12,4 +12,5 @@ mod list;
 mod migrations;
 mod oauth2;
 mod passwords;
+mod sessions;
 mod tokens_reputation;

@@ -143,6 +143,24 @@ db_test!(codes_tokens_and_devices, |app: TestApp| async move {
         oauth2_tokens::code(&mut conn, "abc").await.unwrap(),
         Some(code.clone())
     );
+    // With the configuration version, on either path.
+    let version = castellan_store::config_version::current(&mut conn)
+        .await
+        .unwrap();
+    let mut reader = app.store.reader().await.unwrap();
+    assert_eq!(
+        oauth2_tokens::code_with_config_version(reader.db(), "abc")
+            .await
+            .unwrap(),
+        (Some(code.clone()), version)
+    );
+    assert_eq!(
+        oauth2_tokens::code_with_config_version(reader.db(), "nope")
+            .await
+            .unwrap(),
+        (None, version)
+    );
+    drop(reader);
     assert!(
         oauth2_tokens::mark_code_used(&mut conn, code.pk)
             .await

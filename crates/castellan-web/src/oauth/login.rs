@@ -1,7 +1,7 @@
 //! The login behind a token (spec §7.1.5 `auth_time`, `amr`, `sid`): read from the session's
 //! login facts, which the user_login stage stores at every login.
 use castellan_oauth::claims::amr;
-use castellan_store::{AnyConnection, sessions};
+use castellan_store::{Db, sessions};
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -55,28 +55,24 @@ pub fn from_session_data(data: &Map<String, Value>, key: Option<&str>) -> Login 
 
 /// The login facts of an authenticated session, while it lasts; only `session` otherwise.
 pub async fn from_authenticated_session(
-    conn: &mut AnyConnection,
+    db: Db<'_>,
     id: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> ApiResult<Login> {
     let Some(id) = id else {
         return Ok(Login::default());
     };
-    let fallback = Login {
-        session: Some(id),
-        ..Login::default()
+    let Some((key, data)) = sessions::authenticated_data(db, id, now).await? else {
+        return Ok(Login {
+            session: Some(id),
+            ..Login::default()
+        });
     };
-    let Some(authenticated) = sessions::get_authenticated(conn, id).await? else {
-        return Ok(fallback);
-    };
-    let Some(session) = sessions::get(conn, &authenticated.session_key, now).await? else {
-        return Ok(fallback);
-    };
-    let data = match session.data {
+    let data = match data {
         Value::Object(m) => m,
         _ => Map::new(),
     };
-    let mut login = from_session_data(&data, Some(&authenticated.session_key));
+    let mut login = from_session_data(&data, Some(&key));
     login.session = Some(id);
     Ok(login)
 }

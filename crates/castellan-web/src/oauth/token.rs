@@ -10,7 +10,7 @@ use std::sync::Arc;
 use castellan_core::oauth2::ClientType;
 use castellan_oauth::client_auth::{self, ClientCredentials};
 use castellan_oauth::error::{ErrorCode, TokenError};
-use castellan_store::AnyConnection;
+use castellan_store::{AnyConnection, LazyConn};
 use http::request::Parts;
 use serde_json::Value;
 
@@ -90,6 +90,29 @@ pub async fn client_at(
         .ok_or_else(|| oauth(ErrorCode::InvalidClient, "Client authentication failed"))?;
     authenticate(&config, &creds, require_secret)?;
     Ok((config, creds))
+}
+
+/// [`client`] at the configuration `version` this request read; `conn` is taken from the pool
+/// only when the provider is not cached at that version.
+pub async fn client_lazy(
+    state: &AppState,
+    conn: &mut LazyConn<'_>,
+    parts: &Parts,
+    form: &BTreeMap<String, String>,
+    version: i64,
+) -> Result<Arc<ProviderConfig>, Failure> {
+    let creds = credentials(parts, form)?;
+    let config = match state.flows.oauth_providers.fresh(&creds.client_id, version) {
+        Some(config) => config,
+        None => state
+            .flows
+            .oauth_providers
+            .get_at(state, conn.get().await?, &creds.client_id, Some(version))
+            .await?
+            .ok_or_else(|| oauth(ErrorCode::InvalidClient, "Client authentication failed"))?,
+    };
+    authenticate(&config, &creds, true)?;
+    Ok(config)
 }
 
 /// The client credentials of a request (`invalid_client` when there are none).

@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 
 use castellan_oauth::authorization_code::check_exchange;
 use castellan_oauth::error::ErrorCode;
-use castellan_store::oauth2_tokens;
+use castellan_store::{LazyConn, oauth2_tokens};
 use http::request::Parts;
 use serde_json::json;
 
 use super::events;
-use super::grant::{self, Finish};
-use super::token::{GrantResult, client, oauth};
+use super::grant::{self, Finish, Finished};
+use super::token::{GrantResult, client_lazy, oauth};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -21,19 +21,31 @@ pub async fn exchange(
     parts: &Parts,
     form: &BTreeMap<String, String>,
 ) -> GrantResult {
-    let mut tx = state.store.begin().await.map_err(ApiError::from)?;
-    let (config, _) = client(state, &mut tx, parts, form, true).await?;
-    let p = &config.provider;
     let value = form.get("code").map(String::as_str).unwrap_or_default();
-    let code = oauth2_tokens::code(&mut tx, value)
-        .await?
+    // The code with the configuration version, on the direct path; the provider then comes from
+    // its cache, and the client is authenticated before anything is said about the code.
+    let (code, version) = {
+        let mut reader = state.store.reader().await.map_err(ApiError::from)?;
+        oauth2_tokens::code_with_config_version(reader.db(), value).await?
+    };
+    let mut conn = state.store.lazy();
+    let config = client_lazy(state, &mut conn, parts, form, version).await?;
+    let p = &config.provider;
+    let code = code
         .filter(|c| c.grant.provider == p.base.pk)
         .ok_or_else(|| oauth(ErrorCode::InvalidGrant, "Invalid code"))?;
     let now = state.store.now();
     if code.used {
-        return reused(state, tx, parts, &p.base.name, &code.code, code.grant.user).await;
+        return reused(
+            state,
+            &mut conn,
+            parts,
+            &p.base.name,
+            &code.code,
+            code.grant.user,
+        )
+        .await;
     }
-    // Every check before the first write: a failed exchange leaves nothing to roll back.
     check_exchange(
         &code,
         p.base.pk,
@@ -41,35 +53,43 @@ pub async fn exchange(
         form.get("code_verifier").map(String::as_str),
         now,
     )?;
-    let (user, application) =
-        grant::subject(&mut tx, &config, code.grant.user, "Invalid code").await?;
-    if !oauth2_tokens::mark_code_used(&mut tx, code.pk).await? {
-        // A concurrent exchange won: this is a second use.
-        return reused(state, tx, parts, &p.base.name, &code.code, code.grant.user).await;
-    }
-    let refresh = code.grant.scope.iter().any(|s| s == "offline_access");
+    let subject = grant::subject(state, &config, &code.grant, "Invalid code").await?;
     let finish = Finish {
         config: &config,
-        user: &user,
-        application: &application,
-        grant: &code.grant,
+        subject,
         scopes: code.grant.scope.clone(),
         nonce: code.nonce.clone(),
-        refresh,
+        refresh: code.grant.scope.iter().any(|s| s == "offline_access"),
         family: Some(code.code.clone()),
+        claim: oauth2_tokens::mark_code_used_write(code.pk),
     };
-    grant::finish(state, tx, parts, finish).await
+    match grant::finish(state, &mut conn, parts, finish).await? {
+        Finished::Issued(body) => Ok(body),
+        // A concurrent exchange won: this is a second use.
+        Finished::Lost => {
+            reused(
+                state,
+                &mut conn,
+                parts,
+                &p.base.name,
+                &code.code,
+                code.grant.user,
+            )
+            .await
+        }
+    }
 }
 
 /// A second use of a code: revokes what the first issued, records `suspicious_request`.
 async fn reused(
     state: &AppState,
-    mut tx: castellan_store::Tx,
+    conn: &mut LazyConn<'_>,
     parts: &Parts,
     provider_name: &str,
     code: &str,
     user: i64,
 ) -> GrantResult {
+    let mut tx = castellan_store::begin_on(conn.get().await?).await?;
     let revoked = oauth2_tokens::revoke_from_code(&mut tx, code).await?;
     events::suspicious(
         state,

@@ -10,21 +10,20 @@ use castellan_oauth::scope;
 use castellan_store::oauth2_tokens;
 use http::request::Parts;
 
-use super::grant::{self, Finish};
+use super::grant::{self, Finish, Finished};
 use super::token::{GrantResult, client, oauth};
-use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Polls a device authorization.
 pub async fn poll(state: &AppState, parts: &Parts, form: &BTreeMap<String, String>) -> GrantResult {
-    let mut tx = state.store.begin().await.map_err(ApiError::from)?;
-    let (config, _) = client(state, &mut tx, parts, form, true).await?;
+    let mut conn = state.store.lazy();
+    let (config, _) = client(state, conn.get().await?, parts, form, true).await?;
     let p = &config.provider;
     let code = form
         .get("device_code")
         .map(String::as_str)
         .unwrap_or_default();
-    let device = oauth2_tokens::device_by_code(&mut tx, code)
+    let device = oauth2_tokens::device_by_code(conn.get().await?, code)
         .await?
         .filter(|d| d.provider == p.base.pk)
         .ok_or_else(|| oauth(ErrorCode::InvalidGrant, "Invalid device code"))?;
@@ -33,13 +32,7 @@ pub async fn poll(state: &AppState, parts: &Parts, form: &BTreeMap<String, Strin
     let user_pk = device
         .user
         .ok_or_else(|| oauth(ErrorCode::AuthorizationPending, "Authorization pending"))?;
-    let (user, application) =
-        grant::subject(&mut tx, &config, user_pk, "Invalid device code").await?;
     let scopes = scope::restrict(&device.scope, &config.scope_names());
-    if !oauth2_tokens::delete_device(&mut tx, device.pk).await? {
-        // A concurrent poll took the tokens (RFC 8628: a device code is used once).
-        return Err(oauth(ErrorCode::InvalidGrant, "Invalid device code"));
-    }
     let grant = castellan_core::oauth2::TokenGrant {
         provider: p.base.pk,
         user: user_pk,
@@ -48,15 +41,19 @@ pub async fn poll(state: &AppState, parts: &Parts, form: &BTreeMap<String, Strin
         auth_time: device.auth_time,
         session: device.session,
     };
+    let subject = grant::subject(state, &config, &grant, "Invalid device code").await?;
     let finish = Finish {
         config: &config,
-        user: &user,
-        application: &application,
-        grant: &grant,
+        subject,
         refresh: scopes.iter().any(|s| s == "offline_access"),
         scopes,
         nonce: None,
         family: Some(format!("device:{}", device.pk)),
+        claim: oauth2_tokens::delete_device_write(device.pk),
     };
-    grant::finish(state, tx, parts, finish).await
+    match grant::finish(state, &mut conn, parts, finish).await? {
+        Finished::Issued(body) => Ok(body),
+        // A concurrent poll took the tokens (RFC 8628: a device code is used once).
+        Finished::Lost => Err(oauth(ErrorCode::InvalidGrant, "Invalid device code")),
+    }
 }

@@ -9,13 +9,13 @@ use castellan_oauth::error::ErrorCode;
 use castellan_oauth::refresh_token::{RefreshError, check_refresh};
 use castellan_oauth::scope;
 use castellan_oauth::tokens::token_hash;
-use castellan_store::oauth2_tokens;
+use castellan_store::{LazyConn, oauth2_tokens};
 use http::request::Parts;
 use serde_json::json;
 
 use super::events;
-use super::grant::{self, Finish};
-use super::token::{GrantResult, client, oauth};
+use super::grant::{self, Finish, Finished};
+use super::token::{GrantResult, client_lazy, oauth};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -25,52 +25,62 @@ pub async fn refresh(
     parts: &Parts,
     form: &BTreeMap<String, String>,
 ) -> GrantResult {
-    let mut tx = state.store.begin().await.map_err(ApiError::from)?;
-    let (config, _) = client(state, &mut tx, parts, form, true).await?;
-    let p = &config.provider;
     let value = form
         .get("refresh_token")
         .map(String::as_str)
         .unwrap_or_default();
-    let old = oauth2_tokens::token(&mut tx, TokenKind::Refresh, &token_hash(value))
+    // The token with the configuration version, on the direct path (as for a code).
+    let (old, version) = {
+        let mut reader = state.store.reader().await.map_err(ApiError::from)?;
+        oauth2_tokens::token_with_config_version(
+            reader.db(),
+            TokenKind::Refresh,
+            &token_hash(value),
+        )
         .await?
+    };
+    let mut conn = state.store.lazy();
+    let config = client_lazy(state, &mut conn, parts, form, version).await?;
+    let p = &config.provider;
+    let old = old
         .filter(|t| t.grant.provider == p.base.pk)
         .ok_or_else(|| oauth(ErrorCode::InvalidGrant, "Invalid refresh token"))?;
     let requested = form.get("scope").map(|s| scope::parse(s));
     let now = state.store.now();
     let scopes = match check_refresh(&old, p.base.pk, requested.as_deref(), now) {
         Ok(scopes) => scopes,
-        Err(RefreshError::Reuse) => return reuse(state, tx, parts, &p.base.name, &old).await,
+        Err(RefreshError::Reuse) => {
+            return reuse(state, &mut conn, parts, &p.base.name, &old).await;
+        }
         Err(RefreshError::Token(e)) => return Err(e.into()),
     };
-    let (user, application) =
-        grant::subject(&mut tx, &config, old.grant.user, "Invalid refresh token").await?;
-    if !oauth2_tokens::revoke_token(&mut tx, old.pk).await? {
-        // A concurrent refresh with the same token revoked it first: a reuse.
-        return reuse(state, tx, parts, &p.base.name, &old).await;
-    }
+    let subject = grant::subject(state, &config, &old.grant, "Invalid refresh token").await?;
     let finish = Finish {
         config: &config,
-        user: &user,
-        application: &application,
-        grant: &old.grant,
+        subject,
         scopes,
         nonce: None,
         refresh: true,
         family: old.from_code.clone(),
+        claim: oauth2_tokens::revoke_token_write(old.pk),
     };
-    grant::finish(state, tx, parts, finish).await
+    match grant::finish(state, &mut conn, parts, finish).await? {
+        Finished::Issued(body) => Ok(body),
+        // A concurrent refresh with the same token revoked it first: a reuse.
+        Finished::Lost => reuse(state, &mut conn, parts, &p.base.name, &old).await,
+    }
 }
 
 /// A revoked refresh token presented again: its whole family is revoked and a
 /// `suspicious_request` event recorded.
 async fn reuse(
     state: &AppState,
-    mut tx: castellan_store::Tx,
+    conn: &mut LazyConn<'_>,
     parts: &Parts,
     provider_name: &str,
     old: &castellan_core::oauth2::IssuedToken,
 ) -> GrantResult {
+    let mut tx = castellan_store::begin_on(conn.get().await?).await?;
     let revoked = match &old.from_code {
         Some(family) => oauth2_tokens::revoke_from_code(&mut tx, family).await?,
         None => 0,

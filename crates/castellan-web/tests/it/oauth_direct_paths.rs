@@ -1,12 +1,18 @@
 //! The busiest OAuth2 endpoints read through the direct paths and the caches alone: with every
-//! connection of the shared pool held elsewhere, `client_credentials`, userinfo and
-//! introspection of a valid token still answer at once (a connection of the shared pool would
-//! only come after the 5-second acquire timeout, as a 503). The application's policies still
-//! decide: a binding added, or disabled, counts from the next request.
+//! connection of the shared pool held elsewhere, `client_credentials`, the code and refresh
+//! grants, userinfo and introspection of a valid token still answer at once (a connection of the
+//! shared pool would only come after the 5-second acquire timeout, as a 503). The application's
+//! policies still decide: a binding added, or disabled, counts from the next request.
+use base64::Engine;
+use castellan_core::oauth2::{AuthorizationCode, TokenGrant};
+use castellan_core::session::{AuthenticatedSession, Session};
+use castellan_store::{oauth2_tokens, sessions};
 use castellan_testkit::{Response, TestApp, db_test};
-use serde_json::json;
+use chrono::{Duration, SubsecRound};
+use serde_json::{Value, json};
 
 use crate::flow_support::bind_expression;
+use crate::oauth_errors::token_as;
 use crate::oauth_support::{Client, setup, userinfo};
 
 const CLIENT_CREDENTIALS: &str = "grant_type=client_credentials&scope=openid%20profile";
@@ -118,5 +124,100 @@ db_test!(
         let r = token().await;
         assert_eq!(r.status, 200, "{}", r.text);
         drop(held);
+    }
+);
+
+/// The claims of a compact JWS.
+fn claims(jwt: &str) -> Value {
+    let payload = jwt.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+db_test!(
+    code_and_refresh_grants_need_no_pooled_connection,
+    |app: TestApp| async move {
+        let app = app;
+        let c = setup(&app, "direct-code", json!({})).await;
+        let now = app.store.now().trunc_subsecs(0);
+        // A code from a browser login: its session carries the login facts.
+        let mut conn = app.store.conn().await.unwrap();
+        let key = format!("key-{}", uuid::Uuid::new_v4().simple());
+        let login = json!({"time": now.timestamp() - 30, "auth_method": "password"});
+        let session = Session {
+            session_key: key.clone(),
+            user: Some(app.admin_pk),
+            data: json!({ castellan_web::flow::session::SESSION_LOGIN_EVENT: login }),
+            expires: now + Duration::hours(1),
+        };
+        sessions::save(&mut conn, &session, now).await.unwrap();
+        let record = AuthenticatedSession {
+            uuid: uuid::Uuid::new_v4(),
+            session_key: key.clone(),
+            user: app.admin_pk,
+            last_ip: "192.0.2.1".into(),
+            last_user_agent: "test".into(),
+            last_used: now,
+            expires: None,
+            expiring: false,
+        };
+        sessions::create_authenticated(&mut conn, &record)
+            .await
+            .unwrap();
+        let mut codes = Vec::new();
+        for _ in 0..2 {
+            let value = format!("code-{}", uuid::Uuid::new_v4().simple());
+            let row = AuthorizationCode {
+                pk: 0,
+                code: value.clone(),
+                grant: TokenGrant {
+                    provider: c.provider,
+                    user: app.admin_pk,
+                    scope: vec!["openid".into(), "offline_access".into()],
+                    expires: now + Duration::seconds(60),
+                    auth_time: None,
+                    session: Some(record.uuid),
+                },
+                nonce: Some("n-1".into()),
+                code_challenge: None,
+                code_challenge_method: None,
+                redirect_uri: c.redirect_uri.clone(),
+                used: false,
+            };
+            oauth2_tokens::create_code(&mut conn, &row).await.unwrap();
+            codes.push(value);
+        }
+        drop(conn);
+        let exchange = async |code: &str| {
+            let form = [
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", c.redirect_uri.as_str()),
+            ];
+            token_as(&app, &c.client_id, &c.client_secret, &form).await
+        };
+        // Once, so the provider and the group hierarchy are cached.
+        let first = exchange(&codes[0]).await;
+        assert_eq!(first.status, 200, "{}", first.text);
+        let held = hold_pool(&app).await;
+        let r = exchange(&codes[1]).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let id = claims(r.json["id_token"].as_str().unwrap());
+        assert_eq!(id["nonce"], "n-1");
+        assert_eq!(id["auth_time"], now.timestamp() - 30, "{id}");
+        assert_eq!(id["amr"], json!(["pwd"]), "{id}");
+        assert_eq!(id["sid"], castellan_oauth::tokens::token_hash(&key), "{id}");
+        let refresh = r.json["refresh_token"].as_str().unwrap();
+        let form = [("grant_type", "refresh_token"), ("refresh_token", refresh)];
+        let r = token_as(&app, &c.client_id, &c.client_secret, &form).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_ne!(r.json["refresh_token"].as_str(), Some(refresh));
+        // The code again: refused, and what it issued is revoked (this takes a pooled connection).
+        drop(held);
+        let again = exchange(&codes[1]).await;
+        assert_eq!(again.status, 400, "{}", again.text);
+        assert_eq!(again.json["error"], "invalid_grant", "{}", again.text);
     }
 );
