@@ -132,25 +132,35 @@ impl GroupCommit {
         if let Err(e) = conn.begin().await {
             return fail_all(batch, &e);
         }
+        // A call alone in its batch needs no savepoint: the batch is committed only if it wrote.
+        let alone = batch.len() == 1;
         let mut results = Vec::with_capacity(batch.len());
         for pending in &batch {
-            let result = if conn.in_transaction() {
-                in_savepoint(&mut conn, pending.claim.as_ref(), &pending.writes).await
-            } else {
+            let (claim, writes) = (pending.claim.as_ref(), pending.writes.as_slice());
+            let result = if !conn.in_transaction() {
                 // SQLite rolled the whole transaction back (a full disk, an I/O error): the
                 // calls before this one lost their writes too.
                 Err(StoreError::Unavailable(
                     "the batch's transaction was rolled back".into(),
                 ))
+            } else if alone {
+                run_writes(&mut conn, claim, writes).await
+            } else {
+                in_savepoint(&mut conn, claim, writes).await
             };
             results.push(result);
         }
-        let committed = if conn.in_transaction() {
-            conn.commit()
-        } else {
+        let wrote = !alone || matches!(results.first(), Some(Ok(true)));
+        let committed = if !conn.in_transaction() {
             Err(StoreError::Unavailable(
                 "the batch's transaction was rolled back".into(),
             ))
+        } else if wrote {
+            conn.commit()
+        } else {
+            // Dropping the connection rolls the transaction back.
+            drop(conn);
+            Ok(())
         };
         self.batches.fetch_add(1, Ordering::Relaxed);
         self.calls.fetch_add(batch.len() as u64, Ordering::Relaxed);
@@ -197,31 +207,34 @@ impl Drop for Drain {
     }
 }
 
-/// Runs `claim` (when there is one) and then, if it changed one row, `writes`, inside a
-/// savepoint: whether the claim was won. A lost claim or a failure undoes only these
-/// statements. When the savepoint cannot be ended, the whole transaction is rolled back, so
-/// nothing half done is committed.
+/// Runs `claim` (when there is one) and then, if it changed one row, `writes`: whether the claim
+/// was won. On failure or a lost claim, what ran is left for the caller to undo.
+async fn run_writes(
+    conn: &mut DirectConn,
+    claim: Option<&Write>,
+    writes: &[Write],
+) -> Result<bool, StoreError> {
+    if let Some(c) = claim
+        && Db::Direct(conn).execute(c.sql, &c.args).await? != 1
+    {
+        return Ok(false);
+    }
+    for w in writes {
+        Db::Direct(conn).execute(w.sql, &w.args).await?;
+    }
+    Ok(true)
+}
+
+/// [`run_writes`] inside a savepoint: a lost claim or a failure undoes only these statements.
+/// When the savepoint cannot be ended, the whole transaction is rolled back, so nothing half
+/// done is committed.
 async fn in_savepoint(
     conn: &mut DirectConn,
     claim: Option<&Write>,
     writes: &[Write],
 ) -> Result<bool, StoreError> {
     exec(conn, "SAVEPOINT w")?;
-    let mut outcome = match claim {
-        Some(c) => Db::Direct(conn)
-            .execute(c.sql, &c.args)
-            .await
-            .map(|n| n == 1),
-        None => Ok(true),
-    };
-    if matches!(outcome, Ok(true)) {
-        for w in writes {
-            if let Err(e) = Db::Direct(conn).execute(w.sql, &w.args).await {
-                outcome = Err(e);
-                break;
-            }
-        }
-    }
+    let outcome = run_writes(conn, claim, writes).await;
     let ended = if !conn.in_transaction() {
         Ok(())
     } else if matches!(outcome, Ok(true)) {
