@@ -10,6 +10,7 @@ pub mod mmdb;
 pub mod oauth_bench;
 pub mod page_bench;
 pub mod python;
+pub mod sessions;
 pub mod smtp;
 
 pub use app::{Response, TestApp};

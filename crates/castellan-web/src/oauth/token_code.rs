@@ -34,50 +34,38 @@ pub async fn exchange(
     let code = code
         .filter(|c| c.grant.provider == p.base.pk)
         .ok_or_else(|| oauth(ErrorCode::InvalidGrant, "Invalid code"))?;
-    let now = state.store.now();
-    if code.used {
-        return reused(
-            state,
-            &mut conn,
-            parts,
-            &p.base.name,
-            &code.code,
-            code.grant.user,
-        )
-        .await;
-    }
-    check_exchange(
-        &code,
-        p.base.pk,
-        form.get("redirect_uri").map(String::as_str),
-        form.get("code_verifier").map(String::as_str),
-        now,
-    )?;
-    let subject = grant::subject(state, &config, &code.grant, "Invalid code").await?;
-    let finish = Finish {
-        config: &config,
-        subject,
-        scopes: code.grant.scope.clone(),
-        nonce: code.nonce.clone(),
-        refresh: code.grant.scope.iter().any(|s| s == "offline_access"),
-        family: Some(code.code.clone()),
-        claim: oauth2_tokens::mark_code_used_write(code.pk),
-    };
-    match grant::finish(state, &mut conn, parts, finish).await? {
-        Finished::Issued(body) => Ok(body),
-        // A concurrent exchange won: this is a second use.
-        Finished::Lost => {
-            reused(
-                state,
-                &mut conn,
-                parts,
-                &p.base.name,
-                &code.code,
-                code.grant.user,
-            )
-            .await
+    if !code.used {
+        check_exchange(
+            &code,
+            p.base.pk,
+            form.get("redirect_uri").map(String::as_str),
+            form.get("code_verifier").map(String::as_str),
+            state.store.now(),
+        )?;
+        let subject = grant::subject(state, &config, &code.grant, "Invalid code").await?;
+        let finish = Finish {
+            config: &config,
+            subject,
+            scopes: code.grant.scope.clone(),
+            nonce: code.nonce.clone(),
+            refresh: code.grant.scope.iter().any(|s| s == "offline_access"),
+            family: Some(code.code.clone()),
+            claim: oauth2_tokens::mark_code_used_write(code.pk),
+        };
+        if let Finished::Issued(body) = grant::finish(state, &mut conn, parts, finish).await? {
+            return Ok(body);
         }
+        // A concurrent exchange won: this is a second use.
     }
+    reused(
+        state,
+        &mut conn,
+        parts,
+        &p.base.name,
+        &code.code,
+        code.grant.user,
+    )
+    .await
 }
 
 /// A second use of a code: revokes what the first issued, records `suspicious_request`.

@@ -4,15 +4,12 @@
 //! shared pool would only come after the 5-second acquire timeout, as a 503). The application's
 //! policies still decide: a binding added, or disabled, counts from the next request.
 use base64::Engine;
-use castellan_core::oauth2::{AuthorizationCode, TokenGrant};
-use castellan_core::session::{AuthenticatedSession, Session};
-use castellan_store::{oauth2_tokens, sessions};
 use castellan_testkit::{Response, TestApp, db_test};
 use chrono::{Duration, SubsecRound};
 use serde_json::{Value, json};
 
 use crate::flow_support::bind_expression;
-use crate::oauth_errors::token_as;
+use crate::oauth_errors::{store_code, token_as};
 use crate::oauth_support::{Client, setup, userinfo};
 
 const CLIENT_CREDENTIALS: &str = "grant_type=client_credentials&scope=openid%20profile";
@@ -143,53 +140,30 @@ db_test!(
         let c = setup(&app, "direct-code", json!({})).await;
         let now = app.store.now().trunc_subsecs(0);
         // A code from a browser login: its session carries the login facts.
-        let mut conn = app.store.conn().await.unwrap();
         let key = format!("key-{}", uuid::Uuid::new_v4().simple());
         let login = json!({"time": now.timestamp() - 30, "auth_method": "password"});
-        let session = Session {
-            session_key: key.clone(),
-            user: Some(app.admin_pk),
-            data: json!({ castellan_web::flow::session::SESSION_LOGIN_EVENT: login }),
-            expires: now + Duration::hours(1),
-        };
-        sessions::save(&mut conn, &session, now).await.unwrap();
-        let record = AuthenticatedSession {
-            uuid: uuid::Uuid::new_v4(),
-            session_key: key.clone(),
-            user: app.admin_pk,
-            last_ip: "192.0.2.1".into(),
-            last_user_agent: "test".into(),
-            last_used: now,
-            expires: None,
-            expiring: false,
-        };
-        sessions::create_authenticated(&mut conn, &record)
-            .await
-            .unwrap();
+        let session = castellan_testkit::sessions::login(
+            &app,
+            castellan_testkit::sessions::Login {
+                key: &key,
+                user: app.admin_pk,
+                data: json!({ castellan_web::flow::session::SESSION_LOGIN_EVENT: login }),
+                expires: now + Duration::hours(1),
+                ip: "192.0.2.1",
+                user_agent: "test",
+            },
+        )
+        .await;
         let mut codes = Vec::new();
         for _ in 0..2 {
-            let value = format!("code-{}", uuid::Uuid::new_v4().simple());
-            let row = AuthorizationCode {
-                pk: 0,
-                code: value.clone(),
-                grant: TokenGrant {
-                    provider: c.provider,
-                    user: app.admin_pk,
-                    scope: vec!["openid".into(), "offline_access".into()],
-                    expires: now + Duration::seconds(60),
-                    auth_time: None,
-                    session: Some(record.uuid),
-                },
-                nonce: Some("n-1".into()),
-                code_challenge: None,
-                code_challenge_method: None,
-                redirect_uri: c.redirect_uri.clone(),
-                used: false,
-            };
-            oauth2_tokens::create_code(&mut conn, &row).await.unwrap();
-            codes.push(value);
+            let code = store_code(&app, &c, |row| {
+                row.grant.auth_time = None;
+                row.grant.session = Some(session);
+                row.nonce = Some("n-1".into());
+            })
+            .await;
+            codes.push(code);
         }
-        drop(conn);
         let exchange = async |code: &str| {
             let form = [
                 ("grant_type", "authorization_code"),

@@ -67,25 +67,41 @@ pub(crate) async fn code(
     challenge: Option<(&str, &str)>,
     age: i64,
 ) -> String {
+    store_code(app, c, |row| {
+        row.grant.expires = app.store.now() + Duration::seconds(60 - age);
+        row.code_challenge = challenge.map(|c| c.0.to_string());
+        row.code_challenge_method = challenge.map(|c| c.1.to_string());
+    })
+    .await
+}
+
+/// A code of the admin for `c` (scope `openid offline_access`, valid for a minute), as `adjust`
+/// leaves it, stored; its value.
+pub(crate) async fn store_code(
+    app: &TestApp,
+    c: &Client,
+    adjust: impl FnOnce(&mut AuthorizationCode),
+) -> String {
     let mut conn = app.store.conn().await.unwrap();
     let value = format!("code-{}", uuid::Uuid::new_v4().simple());
-    let row = AuthorizationCode {
+    let mut row = AuthorizationCode {
         pk: 0,
         code: value.clone(),
         grant: TokenGrant {
             provider: c.provider,
             user: app.admin_pk,
             scope: vec!["openid".into(), "offline_access".into()],
-            expires: app.store.now() + Duration::seconds(60 - age),
+            expires: app.store.now() + Duration::seconds(60),
             auth_time: Some(app.store.now()),
             session: None,
         },
         nonce: None,
-        code_challenge: challenge.map(|c| c.0.to_string()),
-        code_challenge_method: challenge.map(|c| c.1.to_string()),
+        code_challenge: None,
+        code_challenge_method: None,
         redirect_uri: c.redirect_uri.clone(),
         used: false,
     };
+    adjust(&mut row);
     oauth2_tokens::create_code(&mut conn, &row).await.unwrap();
     value
 }

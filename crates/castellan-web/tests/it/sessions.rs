@@ -1,5 +1,4 @@
 //! `/core/authenticated_sessions/`.
-use castellan_core::session::{AuthenticatedSession, Session};
 use castellan_testkit::{TestApp, db_test};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -11,34 +10,15 @@ const FIREFOX_LINUX: &str =
 
 /// A session row plus its authenticated-session record; returns the record id.
 async fn login(app: &TestApp, key: &str, user: i64, ip: &str, ua: &str) -> Uuid {
-    let mut conn = app.store.conn().await.unwrap();
-    let now = app.store.now();
-    castellan_store::sessions::save(
-        &mut conn,
-        &Session {
-            session_key: key.into(),
-            user: Some(user),
-            data: json!({}),
-            expires: now + chrono::Duration::hours(8),
-        },
-        now,
-    )
-    .await
-    .unwrap();
-    let record = AuthenticatedSession {
-        uuid: Uuid::new_v4(),
-        session_key: key.into(),
+    let login = castellan_testkit::sessions::Login {
+        key,
         user,
-        last_ip: ip.into(),
-        last_user_agent: ua.into(),
-        last_used: now,
-        expires: Some(now + chrono::Duration::hours(8)),
-        expiring: true,
+        data: json!({}),
+        expires: app.store.now() + chrono::Duration::hours(8),
+        ip,
+        user_agent: ua,
     };
-    castellan_store::sessions::create_authenticated(&mut conn, &record)
-        .await
-        .unwrap();
-    record.uuid
+    castellan_testkit::sessions::login(app, login).await
 }
 
 fn cookie(sid: &str) -> String {
