@@ -327,13 +327,13 @@ pub struct Write {
 
 /// Runs `writes` all or none, in order: on PostgreSQL as one statement (each but the last a
 /// data-modifying `WITH` part), so the database is reached once and needs no `BEGIN`/`COMMIT`;
-/// on an SQLite file in a savepoint of the transaction shared with the other calls in flight
+/// on an SQLite file in the transaction shared with the other calls in flight
 /// ([`crate::group_commit`]), returning once that committed; on in-memory SQLite in one
-/// transaction on `conn` (taken from the pool only then). The writes must not depend on each other's rows (on PostgreSQL they all see the
-/// database as it was before the statement), and each must write rows with a unique key (an
-/// event's UUID, a token's digest): on PostgreSQL the statement is repeated once when its pooled
-/// connection turns out dead ([`crate::direct_pg::PgConn`]), and the keys make sure a repeat
-/// never writes twice.
+/// transaction on `conn` (taken from the pool only then). The writes must not depend on each
+/// other's rows (on PostgreSQL they all see the database as it was before the statement), and
+/// each must write rows with a unique key (an event's UUID, a token's digest): on PostgreSQL the
+/// statement is repeated once when its pooled connection turns out dead
+/// ([`crate::direct_pg::PgConn`]), and the keys make sure a repeat never writes twice.
 ///
 /// # Errors
 /// Any write failed; nothing was written.

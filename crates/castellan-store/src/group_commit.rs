@@ -1,5 +1,6 @@
 //! Group commit on the direct SQLite path: the [`crate::write_all`] calls of requests in flight
-//! at the same moment share one write transaction, each inside a savepoint of its own, so a
+//! at the same moment share one write transaction, each inside a savepoint of its own when the
+//! batch holds several (a call alone needs none: its batch is rolled back if it fails), so a
 //! batch's rows reach the WAL as one set of pages (the tail pages of the tables and their indexes
 //! are written once per batch, not once per request) and the write lock is taken once.
 //!
