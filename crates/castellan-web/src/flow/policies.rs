@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use castellan_core::application::PolicyEngineMode;
-use castellan_core::policy::Policy;
+use castellan_core::policy::{Policy, PolicyBinding};
 use castellan_flows::{EnvError, FlowRequest, PolicyVerdict};
 use castellan_policy::engine;
 use castellan_policy::host::PolicyHost;
@@ -71,6 +71,12 @@ pub fn user_facts(user: Option<&Value>) -> UserFacts {
     }
 }
 
+/// Whether `bindings` decide anything: with no enabled binding, every request passes (the policy
+/// engine's rule, also applied by callers that find the bindings cached).
+pub fn any_enabled(bindings: &[(PolicyBinding, Option<Policy>)]) -> bool {
+    bindings.iter().any(|(b, _)| b.enabled)
+}
+
 /// Evaluates the bindings of `target` inside a flow.
 pub async fn evaluate(
     env: &mut StoreFlowEnv,
@@ -88,7 +94,7 @@ pub async fn evaluate(
         .policy_bindings(&mut env.conn, at, target)
         .await
         .map_err(|e| EnvError(e.to_string()))?;
-    if !bindings.iter().any(|(b, _)| b.enabled) {
+    if !any_enabled(&bindings) {
         return Ok(PolicyVerdict {
             passing: true,
             messages: vec![],

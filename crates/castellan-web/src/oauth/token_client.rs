@@ -187,7 +187,7 @@ async fn allowed<'s>(
         .flows
         .config
         .cached_policy_bindings(at, application.pk)
-        .is_some_and(|b| !b.iter().any(|(b, _)| b.enabled));
+        .is_some_and(|b| !crate::flow::policies::any_enabled(&b));
     if let (true, Some(all), Some(direct)) = (
         unbound,
         state.flows.groups.fresh(version),
