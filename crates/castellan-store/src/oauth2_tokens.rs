@@ -104,24 +104,8 @@ pub async fn create_code(
     int(&row, "id")
 }
 
-/// Loads a code by its value.
-pub async fn code(
-    conn: &mut AnyConnection,
-    code: &str,
-) -> Result<Option<AuthorizationCode>, StoreError> {
-    let sql =
-        format!("SELECT {CODE_COLUMNS} FROM providers_oauth2_authorizationcode WHERE code = $1");
-    sqlx::query(&sql)
-        .bind(code.to_string())
-        .fetch_optional(&mut *conn)
-        .await?
-        .as_ref()
-        .map(code_row)
-        .transpose()
-}
-
-/// [`code`] and the configuration version (`config_version::current`) in one statement: the
-/// first read of a code exchange, whose provider comes from the configuration cache.
+/// The code with value `code`, and the configuration version (`config_version::current`), in one
+/// statement: the first read of a code exchange, whose provider comes from the configuration cache.
 pub async fn code_with_config_version<'c>(
     db: impl Into<Db<'c>>,
     code: &str,
@@ -162,23 +146,13 @@ pub async fn code_by_pk(
         .transpose()
 }
 
-/// Marks a code used; `true` only when this call flipped it (of concurrent exchanges exactly
-/// one wins).
-pub async fn mark_code_used(conn: &mut AnyConnection, pk: i64) -> Result<bool, StoreError> {
-    claim(conn, mark_code_used_write(pk)).await
-}
-
-/// The statement behind [`mark_code_used`]: it changes a row only if code `pk` was unused.
+/// The statement that marks code `pk` used (for [`crate::write_claimed`]): it changes a row only
+/// if the code was unused, so of concurrent exchanges exactly one wins.
 pub fn mark_code_used_write(pk: i64) -> Write {
     Write {
         sql: "UPDATE providers_oauth2_authorizationcode SET used = $1 WHERE id = $2 AND used = $3",
         args: vec![Arg::from(true), Arg::from(pk), Arg::from(false)],
     }
-}
-
-/// Runs a statement that changes at most one row; `true` only for the call that changed it.
-async fn claim(conn: &mut AnyConnection, w: Write) -> Result<bool, StoreError> {
-    Ok(Db::from(conn).execute(w.sql, &w.args).await? == 1)
 }
 
 /// Codes of `user` (every code with `None`), newest first.
@@ -336,13 +310,8 @@ pub async fn token_by_pk(
         .transpose()
 }
 
-/// Marks a token revoked; `false` when it already was (a concurrent request revoked it first:
-/// for a refresh token, a reuse).
-pub async fn revoke_token(conn: &mut AnyConnection, pk: i64) -> Result<bool, StoreError> {
-    claim(conn, revoke_token_write(pk)).await
-}
-
-/// The statement behind [`revoke_token`]: it changes a row only if token `pk` was not revoked.
+/// The statement that revokes token `pk` (for [`crate::write_claimed`]): it changes a row only if
+/// the token was not revoked (for a refresh token, a second use otherwise).
 pub fn revoke_token_write(pk: i64) -> Write {
     Write {
         sql: "UPDATE providers_oauth2_token SET revoked = $1 WHERE id = $2 AND revoked = $3",
@@ -486,13 +455,8 @@ pub async fn approve_device(
     Ok(done.rows_affected() == 1)
 }
 
-/// Deletes a device authorization; `false` when it was already gone (a concurrent poll took it).
-pub async fn delete_device(conn: &mut AnyConnection, pk: i64) -> Result<bool, StoreError> {
-    claim(conn, delete_device_write(pk)).await
-}
-
-/// The statement behind [`delete_device`]: it changes a row only if device authorization `pk`
-/// still exists.
+/// The statement that deletes device authorization `pk` (for [`crate::write_claimed`]): it changes
+/// a row only if it still exists, so of concurrent polls exactly one gets the tokens.
 pub fn delete_device_write(pk: i64) -> Write {
     Write {
         sql: "DELETE FROM providers_oauth2_devicetoken WHERE id = $1",

@@ -122,6 +122,13 @@ db_test!(oauth2_provider_round_trip, |app: TestApp| async move {
     assert_eq!(oauth2_providers::all(&mut conn).await.unwrap().len(), 1);
 });
 
+/// Runs a claiming statement alone ([`castellan_store::write_claimed`]): whether it changed a row.
+async fn claim(app: &TestApp, statement: castellan_store::Write) -> bool {
+    castellan_store::write_claimed(&app.store, &mut app.store.lazy(), &statement, &[])
+        .await
+        .unwrap()
+}
+
 db_test!(codes_tokens_and_devices, |app: TestApp| async move {
     let app = app;
     let mut conn = app.store.conn().await.unwrap();
@@ -139,14 +146,16 @@ db_test!(codes_tokens_and_devices, |app: TestApp| async move {
         used: false,
     };
     code.pk = oauth2_tokens::create_code(&mut conn, &code).await.unwrap();
-    assert_eq!(
-        oauth2_tokens::code(&mut conn, "abc").await.unwrap(),
-        Some(code.clone())
-    );
-    // With the configuration version, on either path.
+    // With the configuration version, on a pooled connection and on the direct path.
     let version = castellan_store::config_version::current(&mut conn)
         .await
         .unwrap();
+    assert_eq!(
+        oauth2_tokens::code_with_config_version(&mut conn, "abc")
+            .await
+            .unwrap(),
+        (Some(code.clone()), version)
+    );
     let mut reader = app.store.reader().await.unwrap();
     assert_eq!(
         oauth2_tokens::code_with_config_version(reader.db(), "abc")
@@ -161,20 +170,13 @@ db_test!(codes_tokens_and_devices, |app: TestApp| async move {
         (None, version)
     );
     drop(reader);
+    assert!(claim(&app, oauth2_tokens::mark_code_used_write(code.pk)).await);
+    assert!(!claim(&app, oauth2_tokens::mark_code_used_write(code.pk)).await);
     assert!(
-        oauth2_tokens::mark_code_used(&mut conn, code.pk)
+        oauth2_tokens::code_with_config_version(&mut conn, "abc")
             .await
             .unwrap()
-    );
-    assert!(
-        !oauth2_tokens::mark_code_used(&mut conn, code.pk)
-            .await
-            .unwrap()
-    );
-    assert!(
-        oauth2_tokens::code(&mut conn, "abc")
-            .await
-            .unwrap()
+            .0
             .unwrap()
             .used
     );
@@ -265,9 +267,7 @@ db_test!(codes_tokens_and_devices, |app: TestApp| async move {
     );
     // revoke_from_code above revoked the refresh token too.
     assert!(
-        !oauth2_tokens::revoke_token(&mut conn, refresh.pk)
-            .await
-            .unwrap(),
+        !claim(&app, oauth2_tokens::revoke_token_write(refresh.pk)).await,
         "revoking a revoked token reports it was already revoked"
     );
 
@@ -338,9 +338,7 @@ db_test!(codes_tokens_and_devices, |app: TestApp| async move {
         .await
         .unwrap();
     assert!(
-        !oauth2_tokens::delete_device(&mut conn, device.pk)
-            .await
-            .unwrap(),
+        !claim(&app, oauth2_tokens::delete_device_write(device.pk)).await,
         "the expired device authorization was already deleted"
     );
 });
