@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, OpenFlags};
 
 use crate::StoreError;
+use crate::checkpoint::{BACKSTOP_PAGES, CheckpointStats, Checkpointer};
 
 /// How many idle direct connections are kept for reuse.
 const MAX_IDLE: usize = 8;
@@ -66,15 +67,28 @@ fn is_busy(err: &rusqlite::Error) -> bool {
 pub struct DirectPool {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    checkpointer: Checkpointer,
 }
 
 impl DirectPool {
-    /// A pool for the (already created and migrated) database at `path`.
+    /// A pool for the (already created and migrated) database at `path`, with the WAL
+    /// checkpointer of that file (see [`crate::checkpoint`]).
     pub fn new(path: PathBuf) -> Arc<Self> {
         Arc::new(Self {
+            checkpointer: Checkpointer::start(path.clone()),
             path,
             idle: Mutex::new(Vec::new()),
         })
+    }
+
+    /// What the file's WAL checkpointer has done so far.
+    pub fn checkpoints(&self) -> CheckpointStats {
+        self.checkpointer.stats()
+    }
+
+    /// Wakes the file's WAL checkpointer now.
+    pub fn checkpoint_soon(&self) {
+        self.checkpointer.kick();
     }
 
     fn open(&self) -> Result<Connection, StoreError> {
@@ -87,6 +101,7 @@ impl DirectPool {
         conn.execute_batch(
             "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 268435456;",
         )?;
+        conn.pragma_update(None, "wal_autocheckpoint", BACKSTOP_PAGES)?;
         conn.set_prepared_statement_cache_capacity(64);
         Ok(conn)
     }
@@ -152,6 +167,7 @@ impl DirectConn {
     /// Commits the transaction [`Self::begin`] started.
     pub fn commit(&mut self) -> Result<(), StoreError> {
         self.raw().prepare_cached("COMMIT")?.execute([])?;
+        self.pool.checkpointer.committed();
         Ok(())
     }
 

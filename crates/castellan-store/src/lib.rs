@@ -7,6 +7,7 @@ pub mod applications;
 pub mod blueprints;
 pub mod brands;
 pub mod certificates;
+pub mod checkpoint;
 pub mod codec;
 pub mod config_version;
 pub mod consent;

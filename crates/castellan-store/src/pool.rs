@@ -8,6 +8,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Transaction};
 
 use crate::StoreError;
+use crate::checkpoint::CheckpointStats;
 use crate::direct::{DirectConn, DirectPool};
 use crate::direct_pg::{PgConn, PgDirectPool};
 use crate::group_commit::{BatchCount, GroupCommit};
@@ -105,6 +106,11 @@ impl Store {
                     // connections' page caches are invalidated by every write of another
                     // connection, so reads are frequent.
                     conn.execute("PRAGMA mmap_size = 268435456").await?;
+                    // Checkpoints are the checkpointer thread's (`checkpoint.rs`); a connection
+                    // checkpoints itself only when the WAL has grown this far regardless.
+                    let backstop = crate::checkpoint::BACKSTOP_PAGES;
+                    conn.execute(format!("PRAGMA wal_autocheckpoint = {backstop}").as_str())
+                        .await?;
                     Ok(())
                 })
             });
@@ -180,6 +186,19 @@ impl Store {
     /// SQLite).
     pub fn write_batches(&self) -> Option<BatchCount> {
         self.group.as_ref().map(|g| g.count())
+    }
+
+    /// What the WAL checkpointer of the SQLite file has done ([`crate::checkpoint`]); `None`
+    /// without one (PostgreSQL, in-memory SQLite).
+    pub fn checkpoints(&self) -> Option<CheckpointStats> {
+        self.direct.as_ref().map(|d| d.checkpoints())
+    }
+
+    /// Wakes the WAL checkpointer of the SQLite file now, if there is one.
+    pub fn checkpoint_soon(&self) {
+        if let Some(d) = &self.direct {
+            d.checkpoint_soon();
+        }
     }
 
     /// A connection of the direct PostgreSQL path ([`crate::direct_pg`]); `None` on SQLite.

@@ -448,3 +448,47 @@ db_test!(
         assert_eq!(kept.action, "login");
     }
 );
+
+db_test!(
+    a_thread_checkpoints_the_wal_of_an_sqlite_file,
+    |app: TestApp| async move {
+        let store = &app.store;
+        let Some(before) = store.checkpoints() else {
+            // PostgreSQL has no WAL file of Castellan's to checkpoint.
+            assert_eq!(app.kind, castellan_testkit::DbKind::Postgres);
+            return;
+        };
+        // Every connection leaves checkpoints to the thread until the WAL is far larger than
+        // SQLite's default of 1,000 pages.
+        let mut conn = store.conn().await.unwrap();
+        let backstop: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(
+            backstop,
+            i64::from(castellan_store::checkpoint::BACKSTOP_PAGES)
+        );
+        drop(conn);
+        // Enough commits of the direct path wake the thread; it copies their frames back.
+        let written: Vec<Event> = (0..castellan_store::checkpoint::KICK_COMMITS)
+            .map(|_| event("login", &app))
+            .collect();
+        for e in &written {
+            write_all(store, &mut store.lazy(), &[events::insert(e)])
+                .await
+                .unwrap();
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let after = loop {
+            let now = store.checkpoints().unwrap();
+            if now.frames > before.frames || std::time::Instant::now() > deadline {
+                break now;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        };
+        assert!(after.runs > before.runs, "{before:?} -> {after:?}");
+        assert!(after.frames > before.frames, "{before:?} -> {after:?}");
+        assert_stored(&app, &written.iter().collect::<Vec<_>>()).await;
+    }
+);
