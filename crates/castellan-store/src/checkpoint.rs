@@ -9,7 +9,7 @@
 //! sqlx. A passive checkpoint neither takes the write lock nor waits for readers, and with
 //! nothing new in the WAL it writes and syncs nothing. The connections keep a high automatic
 //! checkpoint ([`BACKSTOP_PAGES`]) in case this thread falls behind.
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
@@ -108,9 +108,10 @@ impl Drop for Checkpointer {
 }
 
 /// The thread: waits to be woken (or for [`INTERVAL`]), checkpoints, until stopped.
-fn run(path: &PathBuf, shared: &Shared) {
+fn run(path: &Path, shared: &Shared) {
     let mut conn: Option<Connection> = None;
     let mut seen: Seen = (0, 0);
+    let mut failing = false;
     loop {
         {
             let Ok(guard) = shared.signal.lock() else {
@@ -128,19 +129,25 @@ fn run(path: &PathBuf, shared: &Shared) {
             guard.0 = false;
         }
         if conn.is_none() {
-            conn = open(path);
+            conn = open(path, failing);
+            failing |= conn.is_none();
         }
         let Some(c) = conn.as_ref() else {
             continue;
         };
         match checkpoint(c, &mut seen) {
             Ok(copied) if copied > 0 => {
+                failing = false;
                 shared.runs.fetch_add(1, Ordering::Relaxed);
                 shared.frames.fetch_add(copied, Ordering::Relaxed);
             }
-            Ok(_) => {}
+            Ok(_) => failing = false,
             Err(e) => {
-                tracing::warn!(error = %e, "WAL checkpoint failed");
+                // Told once per run of failures, not every half second.
+                if !failing {
+                    tracing::warn!(error = %e, "WAL checkpoint failed");
+                }
+                failing = true;
                 conn = None;
                 seen = (0, 0);
             }
@@ -148,7 +155,8 @@ fn run(path: &PathBuf, shared: &Shared) {
     }
 }
 
-fn open(path: &PathBuf) -> Option<Connection> {
+/// A connection of the thread's own; a failure is logged unless the last attempt failed too.
+fn open(path: &Path, failing: bool) -> Option<Connection> {
     let opened = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -156,7 +164,9 @@ fn open(path: &PathBuf) -> Option<Connection> {
     match opened {
         Ok(conn) => Some(conn),
         Err(e) => {
-            tracing::warn!(error = %e, "WAL checkpoint thread cannot open the database");
+            if !failing {
+                tracing::warn!(error = %e, "WAL checkpoint thread cannot open the database");
+            }
             None
         }
     }
