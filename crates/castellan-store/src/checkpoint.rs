@@ -80,11 +80,6 @@ impl Checkpointer {
         }
     }
 
-    /// Wakes the thread now.
-    pub fn kick(&self) {
-        self.signal(|s| s.0 = true);
-    }
-
     /// What the thread has done so far.
     pub fn stats(&self) -> CheckpointStats {
         CheckpointStats {

@@ -86,11 +86,6 @@ impl DirectPool {
         self.checkpointer.stats()
     }
 
-    /// Wakes the file's WAL checkpointer now.
-    pub fn checkpoint_soon(&self) {
-        self.checkpointer.kick();
-    }
-
     fn open(&self) -> Result<Connection, StoreError> {
         let conn = Connection::open_with_flags(
             &self.path,

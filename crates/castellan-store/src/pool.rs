@@ -194,13 +194,6 @@ impl Store {
         self.direct.as_ref().map(|d| d.checkpoints())
     }
 
-    /// Wakes the WAL checkpointer of the SQLite file now, if there is one.
-    pub fn checkpoint_soon(&self) {
-        if let Some(d) = &self.direct {
-            d.checkpoint_soon();
-        }
-    }
-
     /// A connection of the direct PostgreSQL path ([`crate::direct_pg`]); `None` on SQLite.
     pub async fn direct_pg(&self) -> Result<Option<PgConn>, StoreError> {
         match &self.direct_pg {
